@@ -1,0 +1,46 @@
+//===- SSMRTOps.cpp - ssmrt dialect operations ----------------------------===//
+
+#include "dialects/ssmrt/SSMRTOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::ssmrt;
+
+#include "dialects/ssmrt/SSMRTOpsDialect.cpp.inc"
+
+void SSMRTDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/ssmrt/SSMRTOps.cpp.inc"
+      >();
+}
+
+LogicalResult AllocOp::verify() {
+  auto type = getMemref().getType();
+  if (!type.getLayout().isIdentity())
+    return emitOpError("allocates contiguous buffers only, got ") << type;
+  if (static_cast<int64_t>(getDynamicSizes().size()) != type.getNumDynamicDims())
+    return emitOpError("needs ") << type.getNumDynamicDims() << " dynamic sizes for " << type
+                                 << ", got " << getDynamicSizes().size();
+  return success();
+}
+
+LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto kernel = symbolTable.lookupNearestSymbolFrom<func::FuncOp>(*this, getKernelAttr());
+  if (!kernel)
+    return emitOpError("kernel '") << getKernel() << "' is not a function";
+  MLIRContext *ctx = getContext();
+  Type index = IndexType::get(ctx);
+  auto expected =
+      FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), index, index}, TypeRange{});
+  if (kernel.getFunctionType() != expected)
+    return emitOpError("kernel '") << getKernel() << "' must have type " << expected << ", got "
+                                   << kernel.getFunctionType();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/ssmrt/SSMRTOps.cpp.inc"

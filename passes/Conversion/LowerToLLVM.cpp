@@ -1,0 +1,251 @@
+//===- LowerToLLVM.cpp - the CPU path's host and kernel code to LLVM ------===//
+//
+// The ssmrt ops become calls through the function pointers of the runtime environment
+// (runtime/include/ssm/host_abi.h); everything else uses the upstream conversions, in one
+// dialect conversion so that the ssmrt patterns see converted memref descriptors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/ssmrt/SSMRTOps.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/LLVMCommon/ConversionTarget.h"
+#include "mlir/Conversion/LLVMCommon/MemRefBuilder.h"
+#include "mlir/Conversion/LLVMCommon/Pattern.h"
+#include "mlir/Conversion/LLVMCommon/TypeConverter.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::ssm {
+#define GEN_PASS_DEF_SSMLOWERTOLLVM
+#include "passes/Passes.h.inc"
+} // namespace mlir::ssm
+
+using namespace mlir;
+
+namespace {
+
+// Field indices of struct ssm_host_env (runtime/include/ssm/host_abi.h).
+enum EnvField : int32_t { kStatus = 1, kAlloc = 2, kFail = 3, kParallelFor = 4 };
+
+LLVM::LLVMStructType envType(MLIRContext *ctx) {
+  auto ptr = LLVM::LLVMPointerType::get(ctx);
+  auto i32 = IntegerType::get(ctx, 32);
+  return LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, ptr, ptr, ptr});
+}
+
+Value envFieldAddress(OpBuilder &b, Location loc, Value env, EnvField field) {
+  MLIRContext *ctx = b.getContext();
+  return LLVM::GEPOp::create(b, loc, LLVM::LLVMPointerType::get(ctx), envType(ctx), env,
+                             ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(field)});
+}
+
+Value loadEnvFunction(OpBuilder &b, Location loc, Value env, EnvField field) {
+  return LLVM::LoadOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                              envFieldAddress(b, loc, env, field));
+}
+
+/// `args[index]`: the pointer in slot `index` of a `void **` array.
+Value argumentSlot(OpBuilder &b, Location loc, Value args, int64_t index) {
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value address = LLVM::GEPOp::create(b, loc, ptr, ptr, args,
+                                      ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+  return LLVM::LoadOp::create(b, loc, ptr, address);
+}
+
+/// An `alloca` in the entry block of the function holding `op`, so that host code in a loop
+/// does not grow the stack.
+Value entryAlloca(ConversionPatternRewriter &rewriter, Operation *op, Type elementType,
+                  int64_t count) {
+  Location loc = op->getLoc();
+  OpBuilder::InsertionGuard guard(rewriter);
+  Region *region = op->getParentRegion();
+  while (!isa<FunctionOpInterface>(region->getParentOp()))
+    region = region->getParentOp()->getParentRegion();
+  rewriter.setInsertionPointToStart(&region->front());
+  Value n = LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(), count);
+  return LLVM::AllocaOp::create(rewriter, loc, LLVM::LLVMPointerType::get(op->getContext()),
+                                elementType, n, /*alignment=*/16);
+}
+
+struct AllocLowering : ConvertOpToLLVMPattern<ssmrt::AllocOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::AllocOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MemRefType type = op.getType();
+    SmallVector<Value> sizes, strides;
+    Value bytes;
+    getMemRefDescriptorSizes(loc, type, adaptor.getDynamicSizes(), rewriter, sizes, strides, bytes);
+    auto ptr = LLVM::LLVMPointerType::get(getContext());
+    Value fn = loadEnvFunction(rewriter, loc, adaptor.getEnv(), kAlloc);
+    auto fnType = LLVM::LLVMFunctionType::get(ptr, {ptr, rewriter.getI64Type()});
+    Value memory =
+        LLVM::CallOp::create(rewriter, loc, fnType, ValueRange{fn, adaptor.getEnv(), bytes})
+            .getResult();
+    Value descriptor = createMemRefDescriptor(loc, type, memory, memory, sizes, strides, rewriter);
+    rewriter.replaceOp(op, descriptor);
+    return success();
+  }
+};
+
+struct CheckLowering : ConvertOpToLLVMPattern<ssmrt::CheckOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::CheckOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto module = op->getParentOfType<ModuleOp>();
+    std::string name;
+    unsigned id = 0;
+    do
+      name = "ssm_check_message_" + std::to_string(id++);
+    while (module.lookupSymbol(name));
+    Block *before = rewriter.getInsertionBlock();
+    Block *after = rewriter.splitBlock(before, rewriter.getInsertionPoint());
+    Block *failed = rewriter.createBlock(after);
+    rewriter.setInsertionPointToEnd(before);
+    LLVM::CondBrOp::create(rewriter, loc, adaptor.getCondition(), after, failed);
+    rewriter.setInsertionPointToStart(failed);
+    Value message =
+        LLVM::createGlobalString(loc, rewriter, name, op.getMessage(), LLVM::Linkage::Private);
+    auto ptr = LLVM::LLVMPointerType::get(getContext());
+    Type i64 = rewriter.getI64Type();
+    Value fn = loadEnvFunction(rewriter, loc, adaptor.getEnv(), kFail);
+    auto fnType =
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(getContext()), {ptr, ptr, i64, i64});
+    LLVM::CallOp::create(rewriter, loc, fnType,
+                         ValueRange{fn, adaptor.getEnv(), message, adaptor.getA(), adaptor.getB()});
+    LLVM::BrOp::create(rewriter, loc, after);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct DispatchLowering : ConvertOpToLLVMPattern<ssmrt::DispatchOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::DispatchOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    Value env = adaptor.getEnv();
+
+    // Argument slots and the array of pointers to them, in the function's entry block.
+    size_t count = adaptor.getArgs().size();
+    Value array = entryAlloca(rewriter, op, ptr, std::max<size_t>(count, 1));
+    for (auto [i, value] : llvm::enumerate(adaptor.getArgs())) {
+      Value slot = entryAlloca(rewriter, op, value.getType(), 1);
+      LLVM::StoreOp::create(rewriter, loc, value, slot);
+      Value address = LLVM::GEPOp::create(rewriter, loc, ptr, ptr, array,
+                                          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      LLVM::StoreOp::create(rewriter, loc, slot, address);
+    }
+
+    // Skip the dispatch once a check has failed.
+    Value status =
+        LLVM::LoadOp::create(rewriter, loc, i32, envFieldAddress(rewriter, loc, env, kStatus));
+    Value zero = LLVM::ConstantOp::create(rewriter, loc, i32, 0);
+    Value ok = LLVM::ICmpOp::create(rewriter, loc, LLVM::ICmpPredicate::eq, status, zero);
+    Block *before = rewriter.getInsertionBlock();
+    Block *after = rewriter.splitBlock(before, rewriter.getInsertionPoint());
+    Block *run = rewriter.createBlock(after);
+    rewriter.setInsertionPointToEnd(before);
+    LLVM::CondBrOp::create(rewriter, loc, ok, run, after);
+    rewriter.setInsertionPointToStart(run);
+    Value kernel = LLVM::AddressOfOp::create(rewriter, loc, ptr, op.getKernel());
+    Value fn = loadEnvFunction(rewriter, loc, env, kParallelFor);
+    auto fnType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr, ptr, ptr, i64});
+    LLVM::CallOp::create(rewriter, loc, fnType,
+                         ValueRange{fn, env, kernel, array, adaptor.getWorkgroups()});
+    LLVM::BrOp::create(rewriter, loc, after);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct LoadArgLowering : ConvertOpToLLVMPattern<ssmrt::LoadArgOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::LoadArgOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Type type = getTypeConverter()->convertType(op.getValue().getType());
+    if (!type)
+      return rewriter.notifyMatchFailure(op, "cannot convert the argument type");
+    Value slot = argumentSlot(rewriter, op.getLoc(), adaptor.getArgs(), op.getIndex());
+    rewriter.replaceOpWithNewOp<LLVM::LoadOp>(op, type, slot);
+    return success();
+  }
+};
+
+struct StoreArgLowering : ConvertOpToLLVMPattern<ssmrt::StoreArgOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::StoreArgOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value slot = argumentSlot(rewriter, op.getLoc(), adaptor.getArgs(), op.getIndex());
+    rewriter.replaceOpWithNewOp<LLVM::StoreOp>(op, adaptor.getValue(), slot);
+    return success();
+  }
+};
+
+struct StatusLowering : ConvertOpToLLVMPattern<ssmrt::StatusOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::StatusOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value address = envFieldAddress(rewriter, op.getLoc(), adaptor.getEnv(), kStatus);
+    rewriter.replaceOpWithNewOp<LLVM::LoadOp>(op, rewriter.getI32Type(), address);
+    return success();
+  }
+};
+
+struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
+  using SSMLowerToLLVMBase::SSMLowerToLLVMBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+
+    // bf16 conversions (and, optionally, transcendental functions) expanded into what the
+    // host can execute and vectorize.
+    {
+      RewritePatternSet patterns(ctx);
+      arith::populateExpandBFloat16Patterns(patterns);
+      if (approximateMath)
+        populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
+          return name == "math.exp" || name == "math.expm1" || name == "math.log1p" ||
+                 name == "math.tanh";
+        });
+      if (failed(applyPatternsGreedily(module, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    LLVMTypeConverter converter(ctx);
+    RewritePatternSet patterns(ctx);
+    populateFuncToLLVMConversionPatterns(converter, patterns);
+    arith::populateArithToLLVMConversionPatterns(converter, patterns);
+    populateMathToLLVMConversionPatterns(converter, patterns);
+    cf::populateControlFlowToLLVMConversionPatterns(converter, patterns);
+    populateFinalizeMemRefToLLVMConversionPatterns(converter, patterns);
+    index::populateIndexToLLVMConversionPatterns(converter, patterns);
+    populateVectorToLLVMConversionPatterns(converter, patterns);
+    ub::populateUBToLLVMConversionPatterns(converter, patterns);
+    patterns.add<AllocLowering, CheckLowering, DispatchLowering, LoadArgLowering, StoreArgLowering,
+                 StatusLowering>(converter);
+    LLVMConversionTarget target(*ctx);
+    target.addLegalOp<ModuleOp>();
+    if (failed(applyFullConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

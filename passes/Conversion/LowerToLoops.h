@@ -1,0 +1,23 @@
+//===- LowerToLoops.h - the ssm and lm ops as loop nests ----------*- C++ -*-===//
+
+#ifndef SSM_PASSES_CONVERSION_LOWERTOLOOPS_H
+#define SSM_PASSES_CONVERSION_LOWERTOLOOPS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::ssm {
+
+void populateSSMToLoopsPatterns(RewritePatternSet &patterns);
+void populateLMToLoopsPatterns(RewritePatternSet &patterns);
+
+/// The loops of a (grouped, optionally gated) RMS norm of the last dimension of `x` into a new
+/// buffer of `resultType`; shared by ssm.gated_rms_norm and lm.rms_norm. `z` may be null;
+/// `groupSize` 0 means the whole last dimension.
+Value lowerRMSNorm(OpBuilder &builder, Location loc, Value env, StringRef opName, Value x, Value w,
+                   Value z, float eps, int64_t groupSize, bool normBeforeGate,
+                   RankedTensorType resultType);
+
+} // namespace mlir::ssm
+
+#endif // SSM_PASSES_CONVERSION_LOWERTOLOOPS_H

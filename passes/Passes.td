@@ -1,0 +1,132 @@
+//===- Passes.td - the project's passes --------------------*- tablegen -*-===//
+//
+// Every pass of the project, sorted by flag. Conversions (passes/Conversion/) change dialects;
+// transforms (passes/Transforms/) restructure IR within them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSM_PASSES_TD
+#define SSM_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SSMFormCpuKernels : Pass<"ssm-form-cpu-kernels", "ModuleOp"> {
+  let summary = "Outline each top-level parallel loop nest into a CPU kernel and dispatch it";
+  let description = [{
+    Runs on bufferized IR whose host functions take the runtime environment as their first
+    argument (see `ssm-host-env`). Every outermost `scf.parallel` of a host function becomes a
+    kernel: a function `(args: !llvm.ptr, begin: index, end: index)` that reads the values the
+    loop nest uses from `args` and runs the flattened iterations `[begin, end)`; the loop is
+    replaced by `ssmrt.dispatch` over the product of its trip counts. Constants are cloned into
+    the kernel rather than passed. Host `memref.alloc`s become `ssmrt.alloc`, and host
+    `memref.copy`s become copy kernels, so that no host code touches tensor data.
+
+    Before:
+    ```mlir
+    func.func @main(%env: !llvm.ptr, %x: memref<?xf32>) -> memref<?xf32> {
+      %n = memref.dim %x, %c0 : memref<?xf32>
+      %y = memref.alloc(%n) : memref<?xf32>
+      scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... }
+      return %y : memref<?xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func private @main_kernel_0(%args: !llvm.ptr, %begin: index, %end: index) {
+      %x = ssmrt.load_arg %args[0] : memref<?xf32>
+      ...
+      scf.for %i = %begin to %end step %c1 { ... }
+    }
+    func.func @main(%env: !llvm.ptr, %x: memref<?xf32>) -> memref<?xf32> {
+      %y = ssmrt.alloc %env(%n) : memref<?xf32>
+      ssmrt.dispatch %env @main_kernel_0[%n](%x, %y : memref<?xf32>, memref<?xf32>)
+      return %y : memref<?xf32>
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ssmrt::SSMRTDialect"
+  ];
+  let statistics = [
+    Statistic<"numKernels", "kernels", "Number of CPU kernels formed">
+  ];
+}
+
+def SSMHostEntry : Pass<"ssm-host-entry", "ModuleOp"> {
+  let summary = "Create the exported entry point `ssm_main` of a host module";
+  let description = [{
+    Wraps the entry function (taking the environment, then memref inputs, returning memrefs)
+    into `ssm_main(env, inputs, outputs) -> i32` of the host ABI: it reads each input
+    descriptor from `inputs[i]`, calls the entry function, writes each result descriptor to
+    `outputs[i]` and returns the environment's status. The entry function becomes private.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function to export">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::ssmrt::SSMRTDialect"];
+}
+
+def SSMHostEnv : Pass<"ssm-host-env", "ModuleOp"> {
+  let summary = "Give the entry function the runtime environment as its first argument";
+  let description = [{
+    Prepends `%env: !llvm.ptr` (an `ssm_host_env *`) to the entry function's arguments. The
+    lowering of the ssm and lm ops reads it for run-time checks, and kernel formation for
+    allocations and dispatches. Private functions must have been inlined.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The function that becomes the entry point">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
+  let summary = "Lower the ssm and lm ops to memref loop nests (the CPU path)";
+  let description = [{
+    Replaces each `ssm` and `lm` op by loops over memrefs: an outer `scf.parallel` over the
+    independent rows (batch x channels or heads, ...) and sequential loops inside, with the
+    running state in stack memory and all arithmetic in `f32`. Operands are read through
+    `bufferization.to_buffer` and results are fresh buffers returned through
+    `bufferization.to_tensor`, so the function can then be bufferized as a whole. Dynamic
+    dimensions that the verifier could not relate are checked at run time with
+    `ssmrt.check`, which needs the environment argument of `ssm-host-env`.
+
+    `ssm.selective_scan` and `ssm.ssd` are lowered fused (one pass over the sequence, the
+    state of one row in registers and stack); `ssm-decompose` gives their unfused form.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ssmrt::SSMRTDialect"
+  ];
+}
+
+def SSMLowerToLLVM : Pass<"ssm-lower-to-llvm", "ModuleOp"> {
+  let summary = "Lower host and kernel code of the CPU path to the LLVM dialect";
+  let description = [{
+    One conversion from the memref, cf, arith, math, func and ssmrt dialects to LLVM (run
+    `convert-scf-to-cf`, `expand-strided-metadata` and `lower-affine` first, and
+    `reconcile-unrealized-casts` after). The `ssmrt` ops become loads of the runtime
+    environment's function pointers and indirect calls (see `runtime/include/ssm/host_abi.h`);
+    `ssmrt.dispatch` packs its arguments into a `void *` array on the stack. Before converting,
+    bf16 conversions are expanded to integer arithmetic (the host has no bf16 instructions)
+    and, with `approximate-math`, `exp`, `expm1`, `log1p` and `tanh` become polynomial
+    approximations that the loop vectorizer can vectorize (libm calls it cannot).
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
+           "Expand transcendental functions into vectorizable polynomials">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // SSM_PASSES_TD

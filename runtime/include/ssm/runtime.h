@@ -1,0 +1,115 @@
+/*===- ssm/runtime.h - the runtime's C API ---------------------------------===*
+ *
+ * Load a compiled artifact (.ssmx), bind input tensors, run, read the outputs. Every function
+ * that can fail returns an ssm_status; ssm_last_error() then describes the failure (per thread).
+ * Nothing here aborts the process on bad input.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SSM_RUNTIME_H
+#define SSM_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ssm_status {
+  SSM_OK = 0,
+  SSM_ERROR_INVALID_ARGUMENT = 1, /* a bad call: wrong count, shape, dtype, null pointer */
+  SSM_ERROR_IO = 2,               /* a file could not be read or written */
+  SSM_ERROR_FORMAT = 3,           /* a file is truncated, corrupt or of an unknown version */
+  SSM_ERROR_UNSUPPORTED = 4,      /* valid, but not supported on this machine or build */
+  SSM_ERROR_OUT_OF_MEMORY = 5,
+  SSM_ERROR_EXECUTION = 6, /* compiled code reported a failure (e.g. inconsistent shapes) */
+  SSM_ERROR_DEVICE = 7     /* the GPU driver reported an error */
+} ssm_status;
+
+/* Element types, numbered as ONNX's TensorProto.DataType. */
+typedef enum ssm_dtype {
+  SSM_DTYPE_UNDEFINED = 0,
+  SSM_DTYPE_F32 = 1,
+  SSM_DTYPE_U8 = 2,
+  SSM_DTYPE_I8 = 3,
+  SSM_DTYPE_U16 = 4,
+  SSM_DTYPE_I16 = 5,
+  SSM_DTYPE_I32 = 6,
+  SSM_DTYPE_I64 = 7,
+  SSM_DTYPE_BOOL = 9,
+  SSM_DTYPE_F16 = 10,
+  SSM_DTYPE_F64 = 11,
+  SSM_DTYPE_U32 = 12,
+  SSM_DTYPE_U64 = 13,
+  SSM_DTYPE_BF16 = 16
+} ssm_dtype;
+
+/* The message of the last failure on this thread ("" if none). Valid until the next call. */
+const char *ssm_last_error(void);
+
+/* Bytes per element of `dtype`, 0 if unknown. */
+size_t ssm_dtype_size(ssm_dtype dtype);
+/* "f32", "bf16", ...; "?" if unknown. */
+const char *ssm_dtype_name(ssm_dtype dtype);
+
+/*--- tensors (host memory) ---------------------------------------------------*/
+
+typedef struct ssm_tensor ssm_tensor;
+
+/* A new tensor of `dtype` and `shape` (rank up to 8); its data is uninitialized. */
+ssm_status ssm_tensor_create(ssm_dtype dtype, const int64_t *shape, int32_t rank, ssm_tensor **out);
+void ssm_tensor_free(ssm_tensor *tensor);
+ssm_dtype ssm_tensor_dtype(const ssm_tensor *tensor);
+int32_t ssm_tensor_rank(const ssm_tensor *tensor);
+const int64_t *ssm_tensor_shape(const ssm_tensor *tensor);
+int64_t ssm_tensor_num_elements(const ssm_tensor *tensor);
+size_t ssm_tensor_num_bytes(const ssm_tensor *tensor);
+void *ssm_tensor_data(ssm_tensor *tensor);
+
+/* Reads a serialized ONNX TensorProto (an input_K.pb / output_K.pb file). */
+ssm_status ssm_tensor_read_pb(const char *path, ssm_tensor **out);
+/* Writes `tensor` as a serialized ONNX TensorProto named `name` (may be null). The file is
+ * written to a temporary name and renamed, so no partial file is left on failure. */
+ssm_status ssm_tensor_write_pb(const ssm_tensor *tensor, const char *name, const char *path);
+
+/*--- models ------------------------------------------------------------------*/
+
+typedef struct ssm_model ssm_model;
+
+typedef struct ssm_model_options {
+  int32_t num_threads; /* CPU worker threads; 0: SSM_NUM_THREADS or the number of cores */
+  /* Fill every buffer compiled code allocates with NaN bytes (0xff) before use, so that an
+   * output element that is never written shows up. Also enabled by SSM_POISON=1. */
+  int32_t poison_memory;
+} ssm_model_options;
+
+/* Loads and validates an artifact. `options` may be null. */
+ssm_status ssm_model_load(const char *path, const ssm_model_options *options, ssm_model **out);
+void ssm_model_free(ssm_model *model);
+
+/* "cpu" or "cuda": what the artifact was compiled for. */
+const char *ssm_model_target(const ssm_model *model);
+/* The CPU baseline the loaded host code was built for ("x86-64-v3", "x86-64"). */
+const char *ssm_model_cpu_baseline(const ssm_model *model);
+
+int32_t ssm_model_num_inputs(const ssm_model *model);
+int32_t ssm_model_num_outputs(const ssm_model *model);
+const char *ssm_model_input_name(const ssm_model *model, int32_t index);
+const char *ssm_model_output_name(const ssm_model *model, int32_t index);
+ssm_dtype ssm_model_input_dtype(const ssm_model *model, int32_t index);
+ssm_dtype ssm_model_output_dtype(const ssm_model *model, int32_t index);
+/* The declared shape: -1 marks a dynamic dimension. */
+int32_t ssm_model_input_rank(const ssm_model *model, int32_t index);
+const int64_t *ssm_model_input_shape(const ssm_model *model, int32_t index);
+
+/* Runs the model on `inputs` (in the artifact's order) and creates `outputs[i]` (the caller
+ * frees them with ssm_tensor_free). Safe to call from several threads at once. */
+ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t num_inputs,
+                         ssm_tensor **outputs, int32_t num_outputs);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SSM_RUNTIME_H */

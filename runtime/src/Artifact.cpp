@@ -1,0 +1,228 @@
+//===- Artifact.cpp - reading and validating .ssmx files ------------------===//
+
+#include "Artifact.h"
+
+#include "Json.h"
+
+#include "ssm/host_abi.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace ssm::rt;
+
+Artifact::~Artifact() {
+  if (data)
+    munmap(const_cast<uint8_t *>(data), size);
+}
+
+ssm_status Artifact::open(const std::string &path, std::string &error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open '" + path + "': " + std::strerror(errno);
+    return SSM_ERROR_IO;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = "'" + path + "' is not a regular file";
+    return SSM_ERROR_IO;
+  }
+  size = static_cast<size_t>(st.st_size);
+  if (size < sizeof(ssm_artifact_header)) {
+    ::close(fd);
+    error = "'" + path + "' is not an artifact: " + std::to_string(size) +
+            " bytes is shorter than the header";
+    return SSM_ERROR_FORMAT;
+  }
+  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) {
+    error = "cannot map '" + path + "': " + std::strerror(errno);
+    return SSM_ERROR_IO;
+  }
+  data = static_cast<const uint8_t *>(mapped);
+
+  ssm_artifact_header header;
+  std::memcpy(&header, data, sizeof(header));
+  if (std::memcmp(header.magic, SSM_ARTIFACT_MAGIC, sizeof(header.magic)) != 0) {
+    error = "'" + path + "' is not an artifact (bad magic)";
+    return SSM_ERROR_FORMAT;
+  }
+  if (header.format_version != SSM_ARTIFACT_FORMAT_VERSION) {
+    error = "'" + path + "' has artifact format version " + std::to_string(header.format_version) +
+            "; this runtime reads version " + std::to_string(SSM_ARTIFACT_FORMAT_VERSION);
+    return SSM_ERROR_FORMAT;
+  }
+  if (header.file_size != size) {
+    error = "'" + path + "' is truncated or padded: the header says " +
+            std::to_string(header.file_size) + " bytes, the file has " + std::to_string(size);
+    return SSM_ERROR_FORMAT;
+  }
+  uint64_t tableBytes = static_cast<uint64_t>(header.section_count) * sizeof(ssm_artifact_section);
+  if (header.section_count == 0 || header.section_count > 4096 ||
+      header.section_table_offset > size || tableBytes > size - header.section_table_offset) {
+    error = "'" + path + "' has a corrupt section table";
+    return SSM_ERROR_FORMAT;
+  }
+  sections.resize(header.section_count);
+  std::memcpy(sections.data(), data + header.section_table_offset, tableBytes);
+  if (ssm_checksum(sections.data(), tableBytes) != header.table_checksum) {
+    error = "'" + path + "' has a corrupt section table (checksum mismatch)";
+    return SSM_ERROR_FORMAT;
+  }
+  for (ssm_artifact_section &section : sections) {
+    section.name[sizeof(section.name) - 1] = '\0';
+    if (section.offset > size || section.size > size - section.offset) {
+      error = "'" + path + "': section '" + section.name + "' lies outside the file";
+      return SSM_ERROR_FORMAT;
+    }
+    if (ssm_checksum(data + section.offset, section.size) != section.checksum) {
+      error = "'" + path + "': section '" + section.name + "' is corrupt (checksum mismatch)";
+      return SSM_ERROR_FORMAT;
+    }
+  }
+  std::string_view manifestText;
+  if (!find(SSM_SECTION_MANIFEST, "", manifestText)) {
+    error = "'" + path + "' has no manifest";
+    return SSM_ERROR_FORMAT;
+  }
+  std::string manifestError;
+  if (!parseManifest(manifestText, parsed, manifestError)) {
+    error = "'" + path + "': " + manifestError;
+    return SSM_ERROR_FORMAT;
+  }
+  return SSM_OK;
+}
+
+bool Artifact::find(uint32_t kind, std::string_view name, std::string_view &bytes) const {
+  for (const ssm_artifact_section &section : sections) {
+    if (section.kind != kind || (!name.empty() && name != section.name))
+      continue;
+    bytes = std::string_view(reinterpret_cast<const char *>(data + section.offset),
+                             static_cast<size_t>(section.size));
+    return true;
+  }
+  return false;
+}
+
+ssm_dtype ssm::rt::dtypeFromName(std::string_view name) {
+  static const struct {
+    const char *name;
+    ssm_dtype dtype;
+  } table[] = {{"f32", SSM_DTYPE_F32},  {"f16", SSM_DTYPE_F16}, {"bf16", SSM_DTYPE_BF16},
+               {"f64", SSM_DTYPE_F64},  {"i64", SSM_DTYPE_I64}, {"i32", SSM_DTYPE_I32},
+               {"i16", SSM_DTYPE_I16},  {"i8", SSM_DTYPE_I8},   {"u8", SSM_DTYPE_U8},
+               {"u16", SSM_DTYPE_U16},  {"u32", SSM_DTYPE_U32}, {"u64", SSM_DTYPE_U64},
+               {"bool", SSM_DTYPE_BOOL}};
+  for (const auto &entry : table)
+    if (name == entry.name)
+      return entry.dtype;
+  return SSM_DTYPE_UNDEFINED;
+}
+
+namespace {
+
+const json::Value *member(const json::Value &object, const char *key, json::Value::Kind kind,
+                          std::string &error, const std::string &where) {
+  const json::Value *value = object.find(key);
+  if (!value || value->kind() != kind) {
+    error = "manifest: " + where + " needs '" + key + "' of the right kind";
+    return nullptr;
+  }
+  return value;
+}
+
+bool parseSpecs(const json::Value &root, const char *key, std::vector<TensorSpec> &out,
+                std::string &error) {
+  const json::Value *list = member(root, key, json::Value::Kind::Array, error, "the manifest");
+  if (!list)
+    return false;
+  for (const json::Value &entry : list->asArray()) {
+    std::string where = std::string(key) + " #" + std::to_string(out.size());
+    const json::Value *name = member(entry, "name", json::Value::Kind::String, error, where);
+    const json::Value *dtype = member(entry, "dtype", json::Value::Kind::String, error, where);
+    const json::Value *shape = member(entry, "shape", json::Value::Kind::Array, error, where);
+    if (!name || !dtype || !shape)
+      return false;
+    TensorSpec spec;
+    spec.name = name->asString();
+    spec.dtype = dtypeFromName(dtype->asString());
+    if (spec.dtype == SSM_DTYPE_UNDEFINED) {
+      error = "manifest: " + where + " has unknown dtype '" + dtype->asString() + "'";
+      return false;
+    }
+    if (shape->asArray().size() > 8) {
+      error = "manifest: " + where + " has rank above 8";
+      return false;
+    }
+    for (const json::Value &dim : shape->asArray()) {
+      int64_t size;
+      if (!dim.asInt64(size) || size < -1) {
+        error = "manifest: " + where + " has a bad dimension";
+        return false;
+      }
+      spec.shape.push_back(size);
+    }
+    out.push_back(std::move(spec));
+  }
+  return true;
+}
+
+} // namespace
+
+bool ssm::rt::parseManifest(std::string_view text, Manifest &out, std::string &error) {
+  json::Value root;
+  std::string parseError;
+  if (!json::parse(text, root, parseError)) {
+    error = "manifest: " + parseError;
+    return false;
+  }
+  if (!root.isObject()) {
+    error = "manifest: not a JSON object";
+    return false;
+  }
+  Manifest manifest;
+  const json::Value *abi = root.find("host_abi");
+  int64_t abiVersion;
+  if (!abi || !abi->asInt64(abiVersion) || abiVersion != SSM_HOST_ABI_VERSION) {
+    error = "manifest: the artifact was compiled for another host ABI version; recompile it "
+            "with a matching ssm-compile (this runtime: " +
+            std::to_string(SSM_HOST_ABI_VERSION) + ")";
+    return false;
+  }
+  for (auto [key, field] :
+       {std::pair{"target", &manifest.target}, std::pair{"entry", &manifest.entry},
+        std::pair{"producer", &manifest.producer}}) {
+    const json::Value *value = member(root, key, json::Value::Kind::String, error, "the manifest");
+    if (!value)
+      return false;
+    *field = value->asString();
+  }
+  if (!parseSpecs(root, "inputs", manifest.inputs, error) ||
+      !parseSpecs(root, "outputs", manifest.outputs, error))
+    return false;
+  const json::Value *hosts =
+      member(root, "host_objects", json::Value::Kind::Array, error, "the manifest");
+  if (!hosts)
+    return false;
+  for (const json::Value &entry : hosts->asArray()) {
+    const json::Value *section =
+        member(entry, "section", json::Value::Kind::String, error, "a host object");
+    const json::Value *cpu =
+        member(entry, "cpu", json::Value::Kind::String, error, "a host object");
+    if (!section || !cpu)
+      return false;
+    manifest.hostObjects.push_back({section->asString(), cpu->asString()});
+  }
+  if (const json::Value *kernels = root.find("kernels"); kernels && kernels->isArray())
+    for (const json::Value &kernel : kernels->asArray())
+      if (const json::Value *name = kernel.find("name"); name && name->isString())
+        manifest.kernels.push_back(name->asString());
+  out = std::move(manifest);
+  return true;
+}

@@ -1,0 +1,68 @@
+//===- Artifact.h - reading and validating .ssmx files ------------*- C++ -*-===//
+
+#ifndef SSM_RUNTIME_ARTIFACT_H
+#define SSM_RUNTIME_ARTIFACT_H
+
+#include "ssm/artifact_format.h"
+#include "ssm/runtime.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssm::rt {
+
+/// What a model's manifest declares about one input or output.
+struct TensorSpec {
+  std::string name;
+  ssm_dtype dtype = SSM_DTYPE_UNDEFINED;
+  std::vector<int64_t> shape; // -1: dynamic
+};
+
+struct Manifest {
+  std::string producer;
+  std::string target;
+  std::string entry;
+  std::vector<TensorSpec> inputs, outputs;
+  struct HostObject {
+    std::string section;
+    std::string cpu;
+  };
+  std::vector<HostObject> hostObjects;
+  std::vector<std::string> kernels;
+};
+
+/// An artifact file mapped into memory, its header and section table checked: magic, version,
+/// size, the table's checksum, every section inside the file and its checksum.
+class Artifact {
+public:
+  Artifact() = default;
+  ~Artifact();
+  Artifact(const Artifact &) = delete;
+  Artifact &operator=(const Artifact &) = delete;
+
+  /// Maps and validates `path`; on failure sets `error` and returns the status to report.
+  ssm_status open(const std::string &path, std::string &error);
+
+  /// The bytes of the section of `kind` named `name` (any name if empty); empty if absent.
+  bool find(uint32_t kind, std::string_view name, std::string_view &bytes) const;
+
+  const Manifest &manifest() const { return parsed; }
+
+private:
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+  std::vector<ssm_artifact_section> sections;
+  Manifest parsed;
+};
+
+/// Parses and checks the manifest's JSON.
+bool parseManifest(std::string_view text, Manifest &out, std::string &error);
+
+/// "f32" -> SSM_DTYPE_F32, ...; SSM_DTYPE_UNDEFINED if unknown.
+ssm_dtype dtypeFromName(std::string_view name);
+
+} // namespace ssm::rt
+
+#endif // SSM_RUNTIME_ARTIFACT_H

@@ -1,0 +1,189 @@
+//===- Tensor.cpp - host tensors of the C API -----------------------------===//
+
+#include "Tensor.h"
+
+#include "Error.h"
+#include "TensorProto.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <unistd.h>
+
+using namespace ssm::rt;
+
+ssm_tensor::~ssm_tensor() { alignedFree(owned); }
+
+void *ssm::rt::alignedAlloc(int64_t bytes) {
+  if (bytes < 0 || bytes > (int64_t(1) << 47))
+    return nullptr;
+  size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64;
+  return std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+}
+
+void ssm::rt::alignedFree(void *memory) { std::free(memory); }
+
+int64_t ssm::rt::numElements(const std::vector<int64_t> &shape) {
+  int64_t count = 1;
+  for (int64_t size : shape) {
+    if (size < 0 || (size != 0 && count > INT64_MAX / size))
+      return -1;
+    count *= size;
+  }
+  return count;
+}
+
+size_t ssm_dtype_size(ssm_dtype dtype) {
+  switch (dtype) {
+  case SSM_DTYPE_F64:
+  case SSM_DTYPE_I64:
+  case SSM_DTYPE_U64:
+    return 8;
+  case SSM_DTYPE_F32:
+  case SSM_DTYPE_I32:
+  case SSM_DTYPE_U32:
+    return 4;
+  case SSM_DTYPE_F16:
+  case SSM_DTYPE_BF16:
+  case SSM_DTYPE_I16:
+  case SSM_DTYPE_U16:
+    return 2;
+  case SSM_DTYPE_I8:
+  case SSM_DTYPE_U8:
+  case SSM_DTYPE_BOOL:
+    return 1;
+  case SSM_DTYPE_UNDEFINED:
+    break;
+  }
+  return 0;
+}
+
+const char *ssm_dtype_name(ssm_dtype dtype) {
+  switch (dtype) {
+  case SSM_DTYPE_F32:
+    return "f32";
+  case SSM_DTYPE_F16:
+    return "f16";
+  case SSM_DTYPE_BF16:
+    return "bf16";
+  case SSM_DTYPE_F64:
+    return "f64";
+  case SSM_DTYPE_I64:
+    return "i64";
+  case SSM_DTYPE_I32:
+    return "i32";
+  case SSM_DTYPE_I16:
+    return "i16";
+  case SSM_DTYPE_I8:
+    return "i8";
+  case SSM_DTYPE_U8:
+    return "u8";
+  case SSM_DTYPE_U16:
+    return "u16";
+  case SSM_DTYPE_U32:
+    return "u32";
+  case SSM_DTYPE_U64:
+    return "u64";
+  case SSM_DTYPE_BOOL:
+    return "bool";
+  case SSM_DTYPE_UNDEFINED:
+    break;
+  }
+  return "?";
+}
+
+ssm_status ssm_tensor_create(ssm_dtype dtype, const int64_t *shape, int32_t rank,
+                             ssm_tensor **out) {
+  if (!out || rank < 0 || rank > 8 || (rank > 0 && !shape))
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: bad arguments");
+  *out = nullptr;
+  size_t elementSize = ssm_dtype_size(dtype);
+  if (elementSize == 0)
+    return fail(SSM_ERROR_INVALID_ARGUMENT,
+                "ssm_tensor_create: unknown dtype " + std::to_string(static_cast<int>(dtype)));
+  std::vector<int64_t> dims(shape, shape + rank);
+  int64_t count = numElements(dims);
+  if (count < 0 || count > INT64_MAX / static_cast<int64_t>(elementSize))
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: the shape is negative or its "
+                                            "size overflows");
+  void *data = alignedAlloc(count * static_cast<int64_t>(elementSize));
+  if (!data)
+    return fail(SSM_ERROR_OUT_OF_MEMORY, "ssm_tensor_create: cannot allocate " +
+                                             std::to_string(count * elementSize) + " bytes");
+  auto *tensor = new ssm_tensor;
+  tensor->dtype = dtype;
+  tensor->shape = std::move(dims);
+  tensor->data = tensor->owned = data;
+  *out = tensor;
+  return SSM_OK;
+}
+
+void ssm_tensor_free(ssm_tensor *tensor) { delete tensor; }
+ssm_dtype ssm_tensor_dtype(const ssm_tensor *tensor) { return tensor->dtype; }
+int32_t ssm_tensor_rank(const ssm_tensor *tensor) {
+  return static_cast<int32_t>(tensor->shape.size());
+}
+const int64_t *ssm_tensor_shape(const ssm_tensor *tensor) { return tensor->shape.data(); }
+int64_t ssm_tensor_num_elements(const ssm_tensor *tensor) { return numElements(tensor->shape); }
+size_t ssm_tensor_num_bytes(const ssm_tensor *tensor) {
+  return static_cast<size_t>(numElements(tensor->shape)) * ssm_dtype_size(tensor->dtype);
+}
+void *ssm_tensor_data(ssm_tensor *tensor) { return tensor->data; }
+
+ssm_status ssm_tensor_read_pb(const char *path, ssm_tensor **out) {
+  if (!path || !out)
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_read_pb: null argument");
+  *out = nullptr;
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return fail(SSM_ERROR_IO, std::string("cannot open '") + path + "'");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                             std::istreambuf_iterator<char>());
+  if (file.bad())
+    return fail(SSM_ERROR_IO, std::string("cannot read '") + path + "'");
+  pb::TensorData data;
+  std::string error;
+  if (!pb::decodeTensor(bytes.data(), bytes.size(), data, error))
+    return fail(SSM_ERROR_FORMAT, std::string("'") + path + "': " + error);
+  ssm_dtype dtype = static_cast<ssm_dtype>(data.dataType);
+  if (ssm_dtype_size(dtype) == 0)
+    return fail(SSM_ERROR_UNSUPPORTED, std::string("'") + path + "': data type " +
+                                           std::to_string(data.dataType) + " is not supported");
+  ssm_tensor *tensor;
+  if (ssm_status status = ssm_tensor_create(dtype, data.dims.data(),
+                                            static_cast<int32_t>(data.dims.size()), &tensor))
+    return status;
+  if (!data.bytes.empty())
+    std::memcpy(tensor->data, data.bytes.data(), data.bytes.size());
+  *out = tensor;
+  return SSM_OK;
+}
+
+ssm_status ssm_tensor_write_pb(const ssm_tensor *tensor, const char *name, const char *path) {
+  if (!tensor || !path)
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_write_pb: null argument");
+  pb::TensorData data;
+  data.name = name ? name : "";
+  data.dataType = static_cast<int32_t>(tensor->dtype);
+  data.dims = tensor->shape;
+  size_t bytes = ssm_tensor_num_bytes(tensor);
+  const auto *begin = static_cast<const uint8_t *>(tensor->data);
+  data.bytes.assign(begin, begin + bytes);
+  std::vector<uint8_t> encoded = pb::encodeTensor(data);
+  std::string temp = std::string(path) + ".tmp-" + std::to_string(getpid());
+  FILE *file = std::fopen(temp.c_str(), "wb");
+  if (!file)
+    return fail(SSM_ERROR_IO, "cannot create '" + temp + "': " + std::strerror(errno));
+  bool ok = std::fwrite(encoded.data(), 1, encoded.size(), file) == encoded.size();
+  ok = (std::fclose(file) == 0) && ok;
+  if (!ok || std::rename(temp.c_str(), path) != 0) {
+    std::string reason = std::strerror(errno);
+    std::remove(temp.c_str());
+    return fail(SSM_ERROR_IO, std::string("cannot write '") + path + "': " + reason);
+  }
+  return SSM_OK;
+}
