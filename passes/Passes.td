@@ -10,6 +10,38 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SSMDecompose : Pass<"ssm-decompose", "func::FuncOp"> {
+  let summary = "Decompose selective_scan and ssd into their unfused steps";
+  let description = [{
+    `ssm.selective_scan` becomes `ssm.discretize` (method `mamba`) on operands broadcast to
+    `(B, D, N, L)`, `ssm.scan` along `L`, and a contraction with `C` over `N` (plus the skip and
+    the gate). `ssm.ssd` becomes the chunked algorithm with chunks of `chunk_size` steps: the
+    cumulative sum of `dt * A` per chunk (`ssm.associative_scan`), `ssm.segsum`,
+    `ssm.chunk_state`, `ssm.state_passing` and `ssm.chunk_scan`; the last chunk is padded with
+    zero steps, which leave the state unchanged. The glue is index-based `linalg.generic`.
+
+    This is the semantic reference inside the compiler: results equal the fused ops' up to
+    rounding (the numerics suite checks it), at the cost of `(B, D, N, L)` intermediates.
+
+    Before:
+    ```mlir
+    %y, %h = ssm.selective_scan %u, %delta, %A, %B, %C : (...) -> (...)
+    ```
+    After:
+    ```mlir
+    %abar, %bbar = ssm.discretize mamba %dt, %a, %bu : ...
+    %hs, %h = ssm.scan %abar, %bbar dim = 3 : ...
+    %y = linalg.generic ... // sum over N of C * hs
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def SSMFormCpuKernels : Pass<"ssm-form-cpu-kernels", "ModuleOp"> {
   let summary = "Outline each top-level parallel loop nest into a CPU kernel and dispatch it";
   let description = [{

@@ -18,4 +18,4 @@ config.substitutions.append(("%ssm_obj_root", config.ssm_obj_root))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["ssm-opt"], [config.ssm_tools_dir])
+llvm_config.add_tool_substitutions(["ssm-opt", "ssm-compile", "ssm-run"], [config.ssm_tools_dir])

@@ -242,8 +242,8 @@ LogicalResult SSDOp::verify() {
     return failure();
   if (getH0() && failed(check.shapeF32("C8", "h0", getH0().getType(), {"B", "H", "P", "N"})))
     return failure();
-  if (getChunkSize() <= 0)
-    return check.error("C9") << "chunk_size = " << getChunkSize() << " must be > 0";
+  if (int64_t chunk = static_cast<int64_t>(getChunkSize()); chunk <= 0)
+    return check.error("C9") << "chunk_size = " << chunk << " must be > 0";
   float dtMin = getDtMin().convertToFloat(), dtMax = getDtMax().convertToFloat();
   if (!(dtMin >= 0.0f && dtMin <= dtMax))
     return check.error("C9") << "dt_min = " << dtMin << " and dt_max = " << dtMax

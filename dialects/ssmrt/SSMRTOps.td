@@ -60,7 +60,7 @@ def SSMRT_DispatchOp : SSMRT_Op<"dispatch", [
   let arguments = (ins LLVM_DefaultPointer:$env, FlatSymbolRefAttr:$kernel, Index:$workgroups,
                        Variadic<SSMRT_AnyArg>:$args);
   let assemblyFormat = [{
-    $env $kernel `[` $workgroups `]` `(` $args `:` type($args) `)` attr-dict
+    $env $kernel `[` $workgroups `]` `` `(` ($args^ `:` type($args))? `)` attr-dict
   }];
 }
 

@@ -103,6 +103,8 @@ static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options
         pm.addPass(createSymbolDCEPass());
         addCleanup(pm);
         pm.addPass(ssm::createSSMHostEnv(ssm::SSMHostEnvOptions{options.entry}));
+        if (options.decompose)
+          pm.addNestedPass<func::FuncOp>(ssm::createSSMDecompose());
         pm.addNestedPass<func::FuncOp>(ssm::createSSMLowerToLoops());
         addCleanup(pm);
       })))

@@ -6,6 +6,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -20,6 +21,28 @@
 #include <cstdlib>
 
 using namespace mlir;
+
+/// Defines `__truncsfbf2(float) -> bfloat` in `module`. The x86 backend calls it to round f32 to
+/// bf16 when it legalizes bf16 values that LLVM's optimizer moved into selects or phis; the C
+/// libraries of Debian 12 do not provide it. Round to nearest even; NaN stays a (quiet) NaN.
+static void defineTruncSFBF2(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *type =
+      llvm::FunctionType::get(llvm::Type::getBFloatTy(ctx), {llvm::Type::getFloatTy(ctx)}, false);
+  auto *fn =
+      llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, "__truncsfbf2", module);
+  fn->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Type *i32 = b.getInt32Ty();
+  llvm::Value *bits = b.CreateBitCast(fn->getArg(0), i32);
+  llvm::Value *lsb = b.CreateAnd(b.CreateLShr(bits, 16), 1);
+  llvm::Value *rounded = b.CreateAdd(bits, b.CreateAdd(lsb, b.getInt32(0x7fff)));
+  llvm::Value *quiet = b.CreateOr(bits, b.getInt32(0x400000));
+  llvm::Value *isNan = b.CreateFCmpUNO(fn->getArg(0), fn->getArg(0));
+  llvm::Value *chosen = b.CreateSelect(isNan, quiet, rounded);
+  llvm::Value *half = b.CreateTrunc(b.CreateLShr(chosen, 16), b.getInt16Ty());
+  b.CreateRet(b.CreateBitCast(half, llvm::Type::getBFloatTy(ctx)));
+}
 
 static constexpr llvm::StringLiteral kTriple = "x86_64-unknown-linux-gnu";
 static constexpr llvm::StringLiteral kEntrySymbol = "ssm_main";
@@ -49,10 +72,11 @@ FailureOr<std::string> ssmc::emitHostCode(ModuleOp module, const CpuTargetOption
     return module.emitError("translation to LLVM IR failed");
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
+  defineTruncSFBF2(*llvmModule);
   for (llvm::Function &fn : *llvmModule) {
     if (fn.isDeclaration())
       continue;
-    if (fn.getName() != kEntrySymbol)
+    if (fn.getName() != kEntrySymbol && !fn.hasHiddenVisibility())
       fn.setLinkage(llvm::GlobalValue::InternalLinkage);
     // Let the vectorizer and the backend use the baseline's features.
     fn.addFnAttr("target-cpu", options.cpu);

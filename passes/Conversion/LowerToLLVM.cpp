@@ -215,10 +215,12 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
 
-    // bf16 conversions (and, optionally, transcendental functions) expanded into what the
-    // host can execute and vectorize.
+    // Arithmetic without an LLVM counterpart (ceildiv, ...) and bf16 conversions (and,
+    // optionally, transcendental functions) expanded into what the host can execute and
+    // vectorize.
     {
       RewritePatternSet patterns(ctx);
+      arith::populateArithExpandOpsPatterns(patterns);
       arith::populateExpandBFloat16Patterns(patterns);
       if (approximateMath)
         populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {

@@ -100,8 +100,9 @@ struct FormCpuKernels : ssm::impl::SSMFormCpuKernelsBase<FormCpuKernels> {
 
       WalkResult result = func.walk([&](Operation *op) {
         if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-          if (!alloc.getType().getLayout().isIdentity() || alloc.getAlignment()) {
-            alloc.emitError("host allocations must be contiguous and default-aligned");
+          // The runtime's allocations are 64-byte aligned.
+          if (!alloc.getType().getLayout().isIdentity() || alloc.getAlignment().value_or(1) > 64) {
+            alloc.emitError("host allocations must be contiguous and at most 64-byte aligned");
             return WalkResult::interrupt();
           }
           OpBuilder b(alloc);

@@ -465,6 +465,14 @@ func.func @case53(%x: tensor<2x10x8x16xf32>, %dt: tensor<2x10x8xf32>, %A: tensor
 
 // -----
 
+func.func @case_negative_chunk53(%x: tensor<2x10x8x16xf32>, %dt: tensor<2x10x8xf32>, %A: tensor<8xf32>, %B: tensor<2x10x2x4xf32>) {
+  // expected-error @+1 {{[C9] chunk_size = -4 must be > 0}}
+  %y, %s = ssm.ssd %x, %dt, %A, %B, %B {chunk_size = -4 : i64} : (tensor<2x10x8x16xf32>, tensor<2x10x8xf32>, tensor<8xf32>, tensor<2x10x2x4xf32>, tensor<2x10x2x4xf32>) -> (tensor<2x10x8x16xf32>, tensor<2x8x16x4xf32>)
+  return
+}
+
+// -----
+
 func.func @case54(%x: tensor<2x10x8x16xf32>, %dt: tensor<2x10x8xf32>, %A: tensor<8xf32>, %B: tensor<2x10x2x4xf32>) {
   // expected-error @+1 {{[C9] dt_min = 5.000000e-01 and dt_max = 2.500000e-01 must satisfy 0 <= dt_min <= dt_max}}
   %y, %s = ssm.ssd %x, %dt, %A, %B, %B {dt_min = 0.5 : f32, dt_max = 0.25 : f32} : (tensor<2x10x8x16xf32>, tensor<2x10x8xf32>, tensor<8xf32>, tensor<2x10x2x4xf32>, tensor<2x10x2x4xf32>) -> (tensor<2x10x8x16xf32>, tensor<2x8x16x4xf32>)

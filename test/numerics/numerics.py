@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Numerics of every ssm and lm op on the CPU, against the NumPy references.
+
+For each family (families.py) the op is compiled once with ssm-compile (all dimensions dynamic)
+and run with ssm-run on fresh random shapes and inputs; every buffer the compiled code allocates
+is poisoned with NaN first (SSM_POISON=1), so an unwritten output element fails. Runs alternate
+between the x86-64-v3 and the generic x86-64 host code and vary the thread count. Families with
+an initial state also check continuity: a run over L equals two runs over L1 + L2 with the state
+carried. The seed is printed; pass --seed to replay a run.
+
+Tolerances, on the relative L2 error ||out - ref|| / ||ref|| against a float64 reference on the
+same (rounded) inputs:
+  f32 outputs:  1e-5 (all arithmetic is f32; the polynomial exp/log1p are within a few ulp)
+  bf16 outputs: 2^-7 ~ 7.8e-3, twice the unit roundoff 2^-8 of the final rounding to bf16
+  f16 outputs:  2^-10 ~ 9.8e-4, twice the unit roundoff 2^-11 of the final rounding to f16
+(inputs are rounded before the reference sees them, so the only bf16/f16 error is the
+rounding of the result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from families import Family, all_families, mlir_module  # noqa: E402
+from ssm_reference.tensor_pb import read_tensor, write_tensor  # noqa: E402
+
+TOLERANCE = {"f32": 1e-5, "bf16": 2.0**-7, "f16": 2.0**-10}
+
+
+def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
+    """||got - ref|| / ||ref|| over the finite reference values; infinite when the shapes
+    differ or when a non-finite reference value (NaN, -inf of a segment sum or of a fully
+    masked attention row) is not matched exactly."""
+    got = got.astype(np.float64)
+    if got.shape != ref.shape:
+        return float("inf")
+    finite = np.isfinite(ref)
+    special_ok = np.array_equal(got[~finite], ref[~finite], equal_nan=True)
+    if not special_ok or not np.all(np.isfinite(got[finite])):
+        return float("inf")
+    diff = np.linalg.norm(got[finite] - ref[finite])
+    norm = np.linalg.norm(ref[finite])
+    return float(diff / norm) if norm > 0 else float(diff)
+
+
+class Runner:
+    def __init__(self, build: Path, work: Path):
+        self.compile = build / "bin" / "ssm-compile"
+        self.run = build / "bin" / "ssm-run"
+        self.work = work
+        self.runs = 0
+
+    def compile_family(self, family: Family) -> Path:
+        stem = family.name.replace("/", "_")
+        source = self.work / f"{stem}.mlir"
+        source.write_text(mlir_module(family))
+        artifact = self.work / f"{stem}.ssmx"
+        proc = subprocess.run([str(self.compile), str(source), "-o", str(artifact),
+                               *family.compile_flags], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ssm-compile failed for {family.name}:\n{proc.stderr}")
+        return artifact
+
+    def execute(self, family: Family, artifact: Path, inputs: list[np.ndarray]) -> list:
+        self.runs += 1
+        case = self.work / f"case{self.runs}"
+        (case / "in").mkdir(parents=True)
+        (case / "out").mkdir()
+        for i, (array, (_, dtype, _)) in enumerate(zip(inputs, family.inputs)):
+            write_tensor(case / "in" / f"input_{i}.pb", array,
+                         dtype="bool" if dtype == "i1" else dtype)
+        env = dict(os.environ, SSM_POISON="1", SSM_NUM_THREADS=str(1 + self.runs % 3))
+        if self.runs % 2:
+            env["SSM_CPU_BASELINE"] = "x86-64"
+        proc = subprocess.run([str(self.run), str(artifact), "--inputs", str(case / "in"),
+                               "--outputs", str(case / "out")], capture_output=True, text=True,
+                              env=env)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ssm-run failed for {family.name}: {proc.stderr.strip()}")
+        return [read_tensor(case / "out" / f"output_{i}.pb").array
+                for i in range(len(family.results))]
+
+
+def split_check(runner, family, artifact, inputs, outputs) -> float:
+    """Runs the first L1 steps, then the rest with the carried state; returns the worst error
+    of the concatenated outputs against the one-shot run."""
+    _, out_axis, sequence_inputs, (state_input, state_output) = family.split
+    length = inputs[sequence_inputs[0][0]].shape[sequence_inputs[0][1]]
+    if length < 2:
+        return None
+    cut = length // 2
+    first, second = list(inputs), list(inputs)
+    for index, axis in sequence_inputs:
+        first[index] = np.take(inputs[index], range(cut), axis=axis)
+        second[index] = np.take(inputs[index], range(cut, length), axis=axis)
+    a = runner.execute(family, artifact, first)
+    second[state_input] = a[state_output]
+    b = runner.execute(family, artifact, second)
+    joined = np.concatenate([a[0], b[0]], axis=out_axis)
+    return max(relative_error(joined, outputs[0].astype(np.float64)),
+               relative_error(b[state_output], outputs[state_output].astype(np.float64)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", type=Path, required=True, help="the build directory")
+    parser.add_argument("--cases", type=int, default=6, help="random cases per family")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--filter", default="", help="only families whose name contains this")
+    parser.add_argument("--chunks", default="8,16,64",
+                        help="chunk sizes of the decomposed-SSD families")
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+    print(f"numerics: seed {seed} (replay with --seed {seed})", flush=True)
+    rng = np.random.default_rng(seed)
+    chunks = tuple(int(c) for c in args.chunks.split(",") if c)
+    families = [f for f in all_families(chunks) if args.filter in f.name]
+
+    worst: dict[tuple[str, str], float] = collections.defaultdict(float)
+    counts: collections.Counter = collections.Counter()
+    failures = []
+    cases = 0
+    start = time.time()
+    with tempfile.TemporaryDirectory(prefix="ssm-numerics-") as work:
+        runner = Runner(args.build, Path(work))
+        for family in families:
+            artifact = runner.compile_family(family)
+            for _ in range(args.cases):
+                inputs, refs = family.sample(rng)
+                outputs = runner.execute(family, artifact, inputs)
+                for i, (out, ref) in enumerate(zip(outputs, refs)):
+                    dtype = family.results[i][0]
+                    err = relative_error(out, ref)
+                    key = (family.op, dtype)
+                    worst[key] = max(worst[key], err)
+                    counts[key] += 1
+                    if not err <= TOLERANCE[dtype]:
+                        shapes = [a.shape for a in inputs]
+                        failures.append(f"{family.name} output {i}: relative error {err:.3g} "
+                                        f"> {TOLERANCE[dtype]:.3g} (input shapes {shapes})")
+                cases += 1
+                if family.split:
+                    err = split_check(runner, family, artifact, inputs, outputs)
+                    if err is None:
+                        continue
+                    key = (family.op + " (state carried)", family.results[0][0])
+                    worst[key] = max(worst[key], err)
+                    counts[key] += 1
+                    if not err <= 1e-5:
+                        failures.append(f"{family.name}: the split run differs from the whole "
+                                        f"run by {err:.3g}")
+            print(f"  {family.name}: {args.cases} cases", flush=True)
+
+    print(f"\n{'op':40} {'output':6} {'checks':>6} {'worst rel. L2':>14} {'tolerance':>10}")
+    for (op, dtype), err in sorted(worst.items()):
+        print(f"{op:40} {dtype:6} {counts[(op, dtype)]:6d} {err:14.3e} "
+              f"{(1e-5 if 'carried' in op else TOLERANCE[dtype]):10.1e}")
+    print(f"\nnumerics: {cases} cases, {len(families)} families, {runner.runs} runs, "
+          f"{time.time() - start:.0f} s, seed {seed}")
+    for failure in failures:
+        print("FAIL:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
