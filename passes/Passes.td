@@ -118,6 +118,25 @@ def SSMHostEnv : Pass<"ssm-host-env", "ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def SSMLowerToLLVM : Pass<"ssm-lower-to-llvm", "ModuleOp"> {
+  let summary = "Lower host and kernel code of the CPU path to the LLVM dialect";
+  let description = [{
+    One conversion from the memref, cf, arith, math, func and ssmrt dialects to LLVM (run
+    `convert-scf-to-cf`, `expand-strided-metadata` and `lower-affine` first, and
+    `reconcile-unrealized-casts` after). The `ssmrt` ops become loads of the runtime
+    environment's function pointers and indirect calls (see `runtime/include/ssm/host_abi.h`);
+    `ssmrt.dispatch` packs its arguments into a `void *` array on the stack. Before converting,
+    bf16 conversions are expanded to integer arithmetic (the host has no bf16 instructions)
+    and, with `approximate-math`, `exp`, `expm1`, `log1p` and `tanh` become polynomial
+    approximations that the loop vectorizer can vectorize (libm calls it cannot).
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
+           "Expand transcendental functions into vectorizable polynomials">
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
   let summary = "Lower the ssm and lm ops to memref loop nests (the CPU path)";
   let description = [{
@@ -140,25 +159,6 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
     "::mlir::scf::SCFDialect",
     "::mlir::ssmrt::SSMRTDialect"
   ];
-}
-
-def SSMLowerToLLVM : Pass<"ssm-lower-to-llvm", "ModuleOp"> {
-  let summary = "Lower host and kernel code of the CPU path to the LLVM dialect";
-  let description = [{
-    One conversion from the memref, cf, arith, math, func and ssmrt dialects to LLVM (run
-    `convert-scf-to-cf`, `expand-strided-metadata` and `lower-affine` first, and
-    `reconcile-unrealized-casts` after). The `ssmrt` ops become loads of the runtime
-    environment's function pointers and indirect calls (see `runtime/include/ssm/host_abi.h`);
-    `ssmrt.dispatch` packs its arguments into a `void *` array on the stack. Before converting,
-    bf16 conversions are expanded to integer arithmetic (the host has no bf16 instructions)
-    and, with `approximate-math`, `exp`, `expm1`, `log1p` and `tanh` become polynomial
-    approximations that the loop vectorizer can vectorize (libm calls it cannot).
-  }];
-  let options = [
-    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
-           "Expand transcendental functions into vectorizable polynomials">
-  ];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // SSM_PASSES_TD

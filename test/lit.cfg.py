@@ -8,7 +8,8 @@ from lit.llvm import llvm_config
 config.name = "SSM"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+# runtime/ holds GoogleTest sources and the models they load; numerics/ a Python suite.
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "runtime", "numerics"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.ssm_obj_root, "test")
 

@@ -64,6 +64,11 @@ struct HostEntry : ssm::impl::SSMHostEntryBase<HostEntry> {
     Value status = ssmrt::StatusOp::create(b, loc, b.getI32Type(), env);
     func::ReturnOp::create(b, loc, status);
     func.setPrivate();
+    // Argument and result names (ssm.name) are in the manifest; LLVM has no use for them.
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, "ssm.name");
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.removeResultAttr(i, StringAttr::get(ctx, "ssm.name"));
   }
 };
 } // namespace
