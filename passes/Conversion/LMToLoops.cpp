@@ -136,9 +136,9 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
               Value dot = buildFor(jb, jl, f.index(0), dk, {f.f32(0.0)},
                                    [&](OpBuilder &db, Location dl, Value c, ValueRange sum) {
                                      Emitter r(db, dl);
-                                     return SmallVector<Value>{
-                                         r.fma(r.load(q, {bi, h, i, c}),
-                                               r.load(presentK, {bi, kvHead, j, c}), sum[0])};
+                                     return SmallVector<Value>{r.accumulate(
+                                         r.load(q, {bi, h, i, c}),
+                                         r.load(presentK, {bi, kvHead, j, c}), sum[0])};
                                    })
                               .front();
               Value score = f.mul(dot, scale);

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include <limits>
 
@@ -56,6 +57,15 @@ Value Emitter::sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y
 Value Emitter::mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
 Value Emitter::div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
 Value Emitter::fma(Value x, Value y, Value z) { return math::FmaOp::create(b, loc, x, y, z); }
+Value Emitter::accumulate(Value x, Value y, Value acc) {
+  // A multiply and an add (not an fma): LLVM recognizes fadd reductions, not llvm.fma ones;
+  // `contract` lets the backend fuse them again.
+  auto contract = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+  auto reassoc = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::reassoc |
+                                                                   arith::FastMathFlags::contract);
+  Value product = arith::MulFOp::create(b, loc, x, y, contract);
+  return arith::AddFOp::create(b, loc, acc, product, reassoc);
+}
 Value Emitter::max(Value x, Value y) { return arith::MaximumFOp::create(b, loc, x, y); }
 Value Emitter::min(Value x, Value y) { return arith::MinimumFOp::create(b, loc, x, y); }
 Value Emitter::neg(Value x) { return arith::NegFOp::create(b, loc, x); }
@@ -226,6 +236,13 @@ void mlir::ssm::withStackScope(OpBuilder &b, Location loc,
 }
 
 Value mlir::ssm::stackBuffer(OpBuilder &b, Location loc, Value size) {
+  // A static size lets LLVM keep the buffer in registers (the state of a Mamba-1 row is 16
+  // floats: two AVX2 registers).
+  if (std::optional<int64_t> constant = getConstantIntValue(size)) {
+    Value buffer = memref::AllocaOp::create(b, loc, MemRefType::get({*constant}, b.getF32Type()));
+    return memref::CastOp::create(b, loc, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()),
+                                  buffer);
+  }
   auto type = MemRefType::get({ShapedType::kDynamic}, b.getF32Type());
   return memref::AllocaOp::create(b, loc, type, ValueRange{size});
 }

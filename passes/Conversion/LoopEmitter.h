@@ -42,6 +42,9 @@ public:
   Value mul(Value x, Value y);
   Value div(Value x, Value y);
   Value fma(Value x, Value y, Value z); // x * y + z
+  /// x * y + acc as a term of a sum whose order may change (fast-math reassoc): lets LLVM
+  /// vectorize the reduction, at the cost of summing in a different order.
+  Value accumulate(Value x, Value y, Value acc);
   Value max(Value x, Value y);
   Value min(Value x, Value y);
   Value neg(Value x);

@@ -224,8 +224,8 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
       arith::populateExpandBFloat16Patterns(patterns);
       if (approximateMath)
         populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
-          return name == "math.exp" || name == "math.expm1" || name == "math.log1p" ||
-                 name == "math.tanh";
+          return name == "math.exp" || name == "math.expm1" || name == "math.log" ||
+                 name == "math.log1p" || name == "math.tanh";
         });
       if (failed(applyPatternsGreedily(module, std::move(patterns))))
         return signalPassFailure();

@@ -42,6 +42,37 @@ Value channelsPerGroup(Emitter &e, Value channels, Value groups) {
   return arith::MaxUIOp::create(e.builder(), e.location(), e.divi(channels, safeGroups), one);
 }
 
+/// A new f32 buffer holding `src` with its last two dimensions swapped, filled by a parallel
+/// loop nest over the leading dimensions.
+Value transposeLastTwo(OpBuilder &b, Location loc, Value src) {
+  Emitter e(b, loc);
+  auto type = cast<MemRefType>(src.getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> sizes, swapped;
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(e.dim(src, i));
+  swapped = sizes;
+  std::swap(swapped[rank - 1], swapped[rank - 2]);
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[rank - 1], shape[rank - 2]);
+  auto destType = MemRefType::get(shape, b.getF32Type());
+  Value dest = memref::AllocOp::create(b, loc, destType, dynamicSizes(destType, swapped));
+  SmallVector<Value> rows(ArrayRef<Value>(swapped).drop_back());
+  buildParallel(b, loc, rows, [&](OpBuilder &pb, Location pl, ValueRange ivs) {
+    buildFor(pb, pl, Emitter(pb, pl).index(0), swapped.back(), {},
+             [&](OpBuilder &fb, Location fl, Value j, ValueRange) -> SmallVector<Value> {
+               Emitter f(fb, fl);
+               SmallVector<Value> from(ivs), to(ivs);
+               from.back() = j;
+               from.push_back(ivs.back());
+               to.push_back(j);
+               f.store(f.load(src, from), dest, to);
+               return {};
+             });
+  });
+  return dest;
+}
+
 /// Copies `count` f32 values from a stack buffer into `dest[prefix..., i]`.
 void storeRow(OpBuilder &b, Location loc, Value src, Value count, Value dest, ValueRange prefix) {
   Emitter e(b, loc);
@@ -338,42 +369,76 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     Value hLast = allocResult(rewriter, loc, hType, dynamicSizes(hType, {batch, channels, n}));
     bool softplus = op.getDeltaSoftplus();
 
+    // B and C are read along N at each step; in (B, G, N, L) that is a stride of L. A copy in
+    // (B, G, L, N), made once for all channels, makes those reads contiguous and vectorizable.
+    Value bT = transposeLastTwo(rewriter, loc, bIn), cT = transposeLastTwo(rewriter, loc, cIn);
+
+    // One (batch, channel) row per parallel iteration, the sequence in tiles of kTile steps:
+    // the step sizes of a tile first (contiguous in t: vectorizable), then the recurrence (the
+    // N lanes of the state vectorized), then the skip and gate (vectorizable again).
+    constexpr int64_t kTile = 128;
     buildParallel(rewriter, loc, {batch, channels}, [&](OpBuilder &b, Location l, ValueRange ivs) {
       Value bi = ivs[0], ch = ivs[1];
       withStackScope(b, l, [&](OpBuilder &sb, Location sl) {
         Emitter k(sb, sl);
         Value g = groupOf(k, ch, perGroup);
         Value h = stackBuffer(sb, sl, n);
+        Value steps = stackBuffer(sb, sl, k.index(kTile));
+        Value partial = stackBuffer(sb, sl, k.index(kTile));
         loadRow(sb, sl, h, n, h0, {bi, ch});
         Value skip = d ? k.load(d, ch) : Value();
         Value dtBias = bias ? k.load(bias, ch) : Value();
-        buildFor(sb, sl, k.index(0), length, {},
-                 [&](OpBuilder &tb, Location tl, Value t, ValueRange) -> SmallVector<Value> {
-                   Emitter s(tb, tl);
-                   Value dt = s.load(delta, {bi, ch, t});
-                   if (dtBias)
-                     dt = s.add(dt, dtBias);
-                   if (softplus)
-                     dt = s.softplus(dt);
-                   Value uv = s.load(u, {bi, ch, t});
-                   Value dtu = s.mul(dt, uv);
-                   Value acc = buildFor(tb, tl, s.index(0), n, {s.f32(0.0)},
-                                        [&](OpBuilder &nb, Location nl, Value j, ValueRange sum) {
-                                          Emitter r(nb, nl);
-                                          Value decay = r.exp(r.mul(dt, r.load(a, {ch, j})));
-                                          Value input = r.mul(dtu, r.load(bIn, {bi, g, j, t}));
-                                          Value next = r.fma(
-                                              decay, memref::LoadOp::create(nb, nl, h, j), input);
-                                          memref::StoreOp::create(nb, nl, next, h, j);
-                                          return SmallVector<Value>{
-                                              r.fma(r.load(cIn, {bi, g, j, t}), next, sum[0])};
-                                        })
-                                   .front();
-                   if (skip)
-                     acc = s.fma(skip, uv, acc);
-                   if (z)
-                     acc = s.mul(acc, s.silu(s.load(z, {bi, ch, t})));
-                   s.store(acc, y, {bi, ch, t});
+        Value tiles = arith::CeilDivUIOp::create(sb, sl, length, k.index(kTile));
+        buildFor(sb, sl, k.index(0), tiles, {},
+                 [&](OpBuilder &ob, Location ol, Value tile, ValueRange) -> SmallVector<Value> {
+                   Emitter o(ob, ol);
+                   Value start = o.muli(tile, o.index(kTile));
+                   Value count = o.mini(o.index(kTile), o.subi(length, start));
+                   auto overTile = [&](function_ref<void(Emitter &, Value, Value)> body) {
+                     buildFor(ob, ol, o.index(0), count, {},
+                              [&](OpBuilder &ib, Location il, Value i,
+                                  ValueRange) -> SmallVector<Value> {
+                                Emitter f(ib, il);
+                                body(f, i, f.addi(start, i));
+                                return {};
+                              });
+                   };
+                   overTile([&](Emitter &f, Value i, Value t) {
+                     Value dt = f.load(delta, {bi, ch, t});
+                     if (dtBias)
+                       dt = f.add(dt, dtBias);
+                     if (softplus)
+                       dt = f.softplus(dt);
+                     memref::StoreOp::create(f.builder(), f.location(), dt, steps, i);
+                   });
+                   overTile([&](Emitter &f, Value i, Value t) {
+                     OpBuilder &tb = f.builder();
+                     Location tl = f.location();
+                     Value dt = memref::LoadOp::create(tb, tl, steps, i);
+                     Value dtu = f.mul(dt, f.load(u, {bi, ch, t}));
+                     Value acc =
+                         buildFor(tb, tl, f.index(0), n, {f.f32(0.0)},
+                                  [&](OpBuilder &nb, Location nl, Value j, ValueRange sum) {
+                                    Emitter r(nb, nl);
+                                    Value decay = r.exp(r.mul(dt, r.load(a, {ch, j})));
+                                    Value input = r.mul(dtu, r.load(bT, {bi, g, t, j}));
+                                    Value next =
+                                        r.fma(decay, memref::LoadOp::create(nb, nl, h, j), input);
+                                    memref::StoreOp::create(nb, nl, next, h, j);
+                                    return SmallVector<Value>{
+                                        r.accumulate(r.load(cT, {bi, g, t, j}), next, sum[0])};
+                                  })
+                             .front();
+                     memref::StoreOp::create(tb, tl, acc, partial, i);
+                   });
+                   overTile([&](Emitter &f, Value i, Value t) {
+                     Value acc = memref::LoadOp::create(f.builder(), f.location(), partial, i);
+                     if (skip)
+                       acc = f.fma(skip, f.load(u, {bi, ch, t}), acc);
+                     if (z)
+                       acc = f.mul(acc, f.silu(f.load(z, {bi, ch, t})));
+                     f.store(acc, y, {bi, ch, t});
+                   });
                    return {};
                  });
         storeRow(sb, sl, h, n, hLast, {bi, ch});
@@ -478,7 +543,7 @@ struct LowerSSD : OpRewritePattern<SSDOp> {
                                       r.fma(decay, memref::LoadOp::create(nb, nl, state, j), input);
                                   memref::StoreOp::create(nb, nl, next, state, j);
                                   return SmallVector<Value>{
-                                      r.fma(r.load(cIn, {bi, t, g, j}), next, sum[0])};
+                                      r.accumulate(r.load(cIn, {bi, t, g, j}), next, sum[0])};
                                 })
                            .front();
                    if (skip)
@@ -885,7 +950,7 @@ Value mlir::ssm::lowerRMSNorm(OpBuilder &builder, Location loc, Value env, Strin
                              [&](OpBuilder &fb, Location fl, Value i, ValueRange acc) {
                                Emitter f(fb, fl);
                                Value v = gated(f, at(i));
-                               return SmallVector<Value>{f.fma(v, v, acc[0])};
+                               return SmallVector<Value>{f.accumulate(v, v, acc[0])};
                              })
                         .front();
     Value mean = k.div(squares, k.indexToF32(group));
