@@ -89,6 +89,50 @@ def SSMFormCpuKernels : Pass<"ssm-form-cpu-kernels", "ModuleOp"> {
   ];
 }
 
+def SSMFormGpuKernels : Pass<"ssm-form-gpu-kernels", "ModuleOp"> {
+  let summary = "Outline each top-level parallel loop nest into a GPU kernel and launch it";
+  let description = [{
+    The GPU counterpart of `ssm-form-cpu-kernels`: every outermost `scf.parallel` of a host
+    function becomes a `gpu.func` in `gpu.module @ssm_kernels` that runs one flattened
+    iteration per thread (blocks of the target's default size, a bounds check for the last
+    block), and the loop is replaced by `ssmrt.launch`. Kernels are numbered in the order they
+    are formed (`ssm.kernel_index`): the artifact's launch table. Host allocations become
+    `ssmrt.alloc` (device memory); host code left touching memory is an error.
+
+    After:
+    ```mlir
+    gpu.module @ssm_kernels {
+      gpu.func @main_kernel_0(%x: memref<?xf32>, %y: memref<?xf32>, %n: index) kernel
+          attributes {ssm.kernel_index = 0 : i32} {
+        %i = ... block_id * block_dim + thread_id
+        scf.if %i < %n { ... }
+        gpu.return
+      }
+    }
+    func.func @main(%env: !llvm.ptr, %x: memref<?xf32>) -> memref<?xf32> {
+      %y = ssmrt.alloc %env(%n) : memref<?xf32>
+      ssmrt.launch %env @ssm_kernels::@main_kernel_0 index 0 grid(%g, %c1, %c1)
+          block(%c256, %c1, %c1) shared(%c0_i32) (%x, %y, %n : memref<?xf32>, memref<?xf32>, index)
+      return %y : memref<?xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "The GPU (see include/ssm-compiler/GpuTarget.h)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ssmrt::SSMRTDialect"
+  ];
+  let statistics = [
+    Statistic<"numKernels", "kernels", "Number of GPU kernels formed">
+  ];
+}
+
 def SSMHostEntry : Pass<"ssm-host-entry", "ModuleOp"> {
   let summary = "Create the exported entry point `ssm_main` of a host module";
   let description = [{
@@ -116,6 +160,51 @@ def SSMHostEnv : Pass<"ssm-host-env", "ModuleOp"> {
            "The function that becomes the entry point">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def SSMLowerToGpu : Pass<"ssm-lower-to-gpu", "ModuleOp"> {
+  let summary = "Lower the ssm ops that have GPU kernels of their own (the CUDA path)";
+  let description = [{
+    Replaces each op that has a kernel written for the GPU by a `gpu.func` in
+    `gpu.module @ssm_kernels` and an `ssmrt.launch`; operands are read as buffers and results
+    are fresh buffers, as in `ssm-lower-to-loops`, which handles the ops left over.
+
+    `ssm.selective_scan` with a static power-of-two `N`: a channel's `N` states are spread
+    over `N / K` adjacent lanes of a warp, `K` states per lane (`states-per-lane`; 0: 4, or
+    more where `N / 4` lanes would not fit a warp or two stages would not fit in a block's
+    shared memory), four warps per block. The sequence is
+    walked in tiles of `T` steps (the most of `N / K` and one 16-byte vector of `B`): each
+    lane computes `T / (N / K)` steps' `softplus(delta + bias)` and the lanes exchange them
+    with shuffles; the partial outputs `sum C[n] * h[n]` of the lane's states are summed over
+    the lanes by a butterfly reduce-scatter that leaves each lane the outputs of the steps it
+    computed, which it gates and stores. The state never leaves registers. Two kernels are
+    built: a staged one, used when the length is a multiple of the vector width and a block's
+    channels share one group of `B` and `C`, copies `B` and `C` into shared memory a stage at a
+    time (double-buffered, f32, one barrier per stage) where all the block's channels read
+    them; the general one reads each lane's rows from global memory (16-byte vectors a tile
+    ahead when the length allows). Each kernel carries its tiling and shared-memory plan as
+    `ssm.tiling`. With the default tiling, kernels with half the states per lane are built
+    too, and host code launches those when `B * D * N / (K * 32)`, the default's warps, is
+    under 8 per SM of the GPU (`chip`): small batches get twice the warps.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "The GPU (see ssm-compiler/GpuTarget.h)">,
+    Option<"statesPerLane", "states-per-lane", "int64_t", /*default=*/"0",
+           "States of a channel per lane in the selective scan kernel (0: the default)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ssmrt::SSMRTDialect",
+    "::mlir::vector::VectorDialect"
+  ];
 }
 
 def SSMLowerToLLVM : Pass<"ssm-lower-to-llvm", "ModuleOp"> {
@@ -159,6 +248,16 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
     "::mlir::scf::SCFDialect",
     "::mlir::ssmrt::SSMRTDialect"
   ];
+}
+
+def SSMTestPrintGpuPlan : Pass<"ssm-test-print-gpu-plan", "ModuleOp"> {
+  let summary = "Test only: report each GPU kernel's tiling and shared-memory plan";
+  let description = [{
+    Emits a remark on every `gpu.func` kernel that carries an `ssm.tiling` plan, e.g.
+    `ssm_selective_scan_n16_k4_staged: 128 threads per block, 16384 bytes of shared memory;
+    channels_per_block = 32, lanes_per_channel = 4, ...`, and an error on a kernel without one
+    (every kernel the pipeline builds has a plan). For lit tests of the tiling choices.
+  }];
 }
 
 #endif // SSM_PASSES_TD

@@ -25,7 +25,8 @@ def SSMRT_Dialect : Dialect {
     memref descriptor or an `int64_t`. `ssmrt.load_arg` and `ssmrt.store_arg` read and write
     them.
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::gpu::GPUDialect"];
 }
 
 class SSMRT_Op<string mnemonic, list<Trait> traits = []>

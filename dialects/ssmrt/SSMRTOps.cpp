@@ -3,6 +3,7 @@
 #include "dialects/ssmrt/SSMRTOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -22,7 +23,7 @@ LogicalResult AllocOp::verify() {
   auto type = getMemref().getType();
   if (!type.getLayout().isIdentity())
     return emitOpError("allocates contiguous buffers only, got ") << type;
-  if (static_cast<int64_t>(getDynamicSizes().size()) != type.getNumDynamicDims())
+  if (getDynamicSizes().size() != static_cast<size_t>(type.getNumDynamicDims()))
     return emitOpError("needs ") << type.getNumDynamicDims() << " dynamic sizes for " << type
                                  << ", got " << getDynamicSizes().size();
   return success();
@@ -39,6 +40,20 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (kernel.getFunctionType() != expected)
     return emitOpError("kernel '") << getKernel() << "' must have type " << expected << ", got "
                                    << kernel.getFunctionType();
+  return success();
+}
+
+LogicalResult LaunchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto kernel = symbolTable.lookupNearestSymbolFrom<gpu::GPUFuncOp>(*this, getKernelAttr());
+  if (!kernel || !kernel.isKernel())
+    return emitOpError("kernel ") << getKernel() << " is not a gpu.func kernel";
+  if (kernel.getNumArguments() != getArgs().size())
+    return emitOpError("kernel ") << getKernel() << " takes " << kernel.getNumArguments()
+                                  << " arguments, got " << getArgs().size();
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(kernel.getArgumentTypes(), getArgs())))
+    if (std::get<0>(pair) != std::get<1>(pair).getType())
+      return emitOpError("argument #")
+             << i << " must be " << std::get<0>(pair) << ", got " << std::get<1>(pair).getType();
   return success();
 }
 

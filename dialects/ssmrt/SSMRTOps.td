@@ -64,6 +64,31 @@ def SSMRT_DispatchOp : SSMRT_Op<"dispatch", [
   }];
 }
 
+def SSMRT_LaunchOp : SSMRT_Op<"launch", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "launch a GPU kernel";
+  let description = [{
+    Calls `env->launch` for the `gpu.func` `kernel` (entry `index` of the artifact's GPU
+    kernel table) over `grid` blocks of `block` threads with `shared` bytes of dynamic shared
+    memory, unless a check has failed. Arguments are passed as the kernel's parameters in the
+    layout of `convert-gpu-to-nvvm` (a memref becomes its descriptor's fields).
+
+    ```mlir
+    ssmrt.launch %env @ssm_kernels::@main_kernel_0 index 0 grid(%gx, %c1, %c1)
+        block(%c256, %c1, %c1) shared(%c0_i32) (%x, %n : memref<?xf32>, index)
+    ```
+  }];
+  let arguments = (ins LLVM_DefaultPointer:$env, SymbolRefAttr:$kernel, I32Attr:$index,
+                       Index:$gridX, Index:$gridY, Index:$gridZ,
+                       Index:$blockX, Index:$blockY, Index:$blockZ, I32:$shared,
+                       Variadic<SSMRT_AnyArg>:$args);
+  let assemblyFormat = [{
+    $env $kernel `index` $index `grid` `(` $gridX `,` $gridY `,` $gridZ `)`
+    `block` `(` $blockX `,` $blockY `,` $blockZ `)` `shared` `(` $shared `)`
+    `(` ($args^ `:` type($args))? `)` attr-dict
+  }];
+}
+
 def SSMRT_LoadArgOp : SSMRT_Op<"load_arg", [MemoryEffects<[MemRead]>]> {
   let summary = "read argument `index` of a `void **` argument array";
   let description = [{

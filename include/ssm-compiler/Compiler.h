@@ -23,20 +23,24 @@ class PassManager;
 
 namespace ssmc {
 
-enum class Target { Cpu };
+enum class Target {
+  Cpu,  // host code and CPU kernels
+  Cuda, // host code launching NVIDIA GPU kernels
+};
 
 /// Where compilation stops; each stage prints the IR (or text) of that point.
 enum class EmitStage {
   Input,    // as parsed or imported, verified
   Loops,    // ssm/lm ops lowered to loops, still on tensors
   Buffers,  // bufferized
-  Kernels,  // CPU kernels formed, entry point created
+  Kernels,  // CPU or GPU kernels formed, entry point created
   LLVM,     // the LLVM dialect
   LLVMIR,   // optimized LLVM IR of the first CPU baseline
+  PTX,      // the PTX of the GPU kernels (Target::Cuda)
   Artifact, // the .ssmx file
 };
 
-/// Parses "mlir", "loops", "buffers", "kernels", "llvm", "llvm-ir", "artifact".
+/// Parses "mlir", "loops", "buffers", "kernels", "llvm", "llvm-ir", "ptx", "artifact".
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 
 struct CompileOptions {
@@ -52,6 +56,13 @@ struct CompileOptions {
   bool approximateMath = true;
   /// The ld.lld to link host code with (empty: the default).
   std::string linker;
+  /// Target::Cuda: the GPU (see ssm-compiler/GpuTarget.h) and the CUDA toolkit whose ptxas and
+  /// libdevice build the kernels (empty: $CUDA_HOME, else /usr/local/cuda).
+  std::string gpuChip = "sm_90a";
+  std::string cudaPath;
+  /// Target::Cuda: states of a channel per lane in the selective scan kernel (0: the default
+  /// tiling; see ssm-lower-to-gpu).
+  int64_t scanStatesPerLane = 0;
   /// Called on every pass manager before it runs (for --mlir-print-ir-*, timing, ...).
   std::function<void(mlir::PassManager &)> configurePassManager;
 };
@@ -61,7 +72,7 @@ mlir::LogicalResult lowerModule(mlir::ModuleOp module, const CompileOptions &opt
                                 EmitStage stage);
 
 /// Compiles `module` (consumed: it is lowered in place) into the bytes of an artifact, or, for
-/// EmitStage::LLVMIR, into LLVM IR text.
+/// EmitStage::LLVMIR, into LLVM IR text, or, for EmitStage::PTX, into the kernels' PTX.
 mlir::FailureOr<std::string> compileModule(mlir::ModuleOp module, const CompileOptions &options,
                                            EmitStage stage = EmitStage::Artifact);
 

@@ -5,20 +5,28 @@
 #include "lib/Artifact/ArtifactWriter.h"
 #include "lib/Target/CpuTarget.h"
 #include "passes/Passes.h"
+#include "ssm-compiler/GpuTarget.h"
 #include "ssm-compiler/InitAll.h"
 
 #include "ssm/artifact_format.h"
 #include "ssm/host_abi.h"
 
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 using namespace ssmc;
@@ -31,6 +39,7 @@ std::optional<EmitStage> ssmc::parseEmitStage(llvm::StringRef name) {
       .Case("kernels", EmitStage::Kernels)
       .Case("llvm", EmitStage::LLVM)
       .Case("llvm-ir", EmitStage::LLVMIR)
+      .Case("ptx", EmitStage::PTX)
       .Case("artifact", EmitStage::Artifact)
       .Default(std::nullopt);
 }
@@ -94,10 +103,45 @@ FailureOr<llvm::json::Array> describeValues(func::FuncOp func, TypeRange types, 
 
 } // namespace
 
+/// The CUDA toolkit to build kernels with.
+static std::string cudaToolkit(const CompileOptions &options) {
+  if (!options.cudaPath.empty())
+    return options.cudaPath;
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *value = std::getenv(var); value && *value)
+      return value;
+  return "/usr/local/cuda";
+}
+
+/// Lowers the gpu.module to NVVM and compiles it with ptxas into a cubin (a gpu.binary), or
+/// only into PTX text.
+static void addGpuSerialization(PassManager &pm, const CompileOptions &options, bool ptx) {
+  const ssmc::GpuTarget *target = ssmc::lookupGpuTarget(options.gpuChip);
+  GpuNVVMAttachTargetOptions attach;
+  attach.chip = options.gpuChip;
+  attach.features = target ? target->ptxFeatures.str() : "+ptx80";
+  attach.optLevel = 3;
+  // Denormal f32 results flush to zero: libdevice's exp/log then map to single MUFU
+  // instructions instead of guarding against denormal inputs.
+  attach.ftzFlag = true;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.indexBitwidth = 64;
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps(nvvm));
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = cudaToolkit(options);
+  binary.compilationTarget = ptx ? "isa" : "bin";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 /// Runs the stages after `from` up to and including `to`.
 static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options, EmitStage from,
                                   EmitStage to) {
   auto wanted = [&](EmitStage stage) { return from < stage && stage <= to; };
+  bool cuda = options.target == Target::Cuda;
   if (wanted(EmitStage::Loops) && failed(runStage(module, options, [&](PassManager &pm) {
         pm.addPass(createInlinerPass());
         pm.addPass(createSymbolDCEPass());
@@ -105,6 +149,9 @@ static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options
         pm.addPass(ssm::createSSMHostEnv(ssm::SSMHostEnvOptions{options.entry}));
         if (options.decompose)
           pm.addNestedPass<func::FuncOp>(ssm::createSSMDecompose());
+        if (cuda && !options.decompose)
+          pm.addPass(ssm::createSSMLowerToGpu(
+              ssm::SSMLowerToGpuOptions{options.gpuChip, options.scanStatesPerLane}));
         pm.addNestedPass<func::FuncOp>(ssm::createSSMLowerToLoops());
         addCleanup(pm);
       })))
@@ -120,7 +167,10 @@ static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options
       })))
     return failure();
   if (wanted(EmitStage::Kernels) && failed(runStage(module, options, [&](PassManager &pm) {
-        pm.addPass(ssm::createSSMFormCpuKernels());
+        if (cuda)
+          pm.addPass(ssm::createSSMFormGpuKernels(ssm::SSMFormGpuKernelsOptions{options.gpuChip}));
+        else
+          pm.addPass(ssm::createSSMFormCpuKernels());
         pm.addPass(ssm::createSSMHostEntry(ssm::SSMHostEntryOptions{options.entry}));
         addCleanup(pm);
       })))
@@ -131,8 +181,25 @@ static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options
         pm.addPass(createLowerAffinePass());
         pm.addPass(ssm::createSSMLowerToLLVM(ssm::SSMLowerToLLVMOptions{options.approximateMath}));
         pm.addPass(createReconcileUnrealizedCastsPass());
+        if (cuda)
+          addGpuSerialization(pm, options, /*ptx=*/to == EmitStage::PTX);
       })))
     return failure();
+  return success();
+}
+
+/// Checks what the target needs before any work starts.
+static LogicalResult checkTarget(ModuleOp module, const CompileOptions &options) {
+  if (options.target != Target::Cuda)
+    return success();
+  if (!ssmc::lookupGpuTarget(options.gpuChip))
+    return module.emitError() << "unknown GPU '" << options.gpuChip
+                              << "' (known: " << ssmc::knownGpuTargets() << ")";
+  llvm::SmallString<256> ptxas(cudaToolkit(options));
+  llvm::sys::path::append(ptxas, "bin", "ptxas");
+  if (!llvm::sys::fs::can_execute(ptxas))
+    return module.emitError() << "the CUDA toolkit has no ptxas at '" << ptxas
+                              << "'; set --cuda-path or CUDA_HOME";
   return success();
 }
 
@@ -140,7 +207,7 @@ LogicalResult ssmc::lowerModule(ModuleOp module, const CompileOptions &options, 
   DialectRegistry registry;
   registerAllDialects(registry);
   module->getContext()->appendDialectRegistry(registry);
-  if (failed(verify(module)))
+  if (failed(verify(module)) || failed(checkTarget(module, options)))
     return failure();
   return lowerBetween(module, options, EmitStage::Input, std::min(stage, EmitStage::LLVM));
 }
@@ -159,23 +226,76 @@ FailureOr<std::string> ssmc::compileModule(ModuleOp module, const CompileOptions
 
   if (failed(lowerModule(module, options, EmitStage::Kernels)))
     return failure();
+  // Every kernel, for people reading the artifact; for a GPU artifact also the launch table
+  // that host code indexes (ssm.kernel_index).
+  // A GPU kernel's plan (ssm.tiling: threads, shared memory, ...) goes with it.
   llvm::json::Array kernels;
-  module.walk([&](func::FuncOp func) {
-    if (!func->hasAttr("ssm.kernel"))
+  std::vector<llvm::json::Object> gpuKernels;
+  module.walk([&](FunctionOpInterface func) {
+    auto index = func->getAttrOfType<IntegerAttr>("ssm.kernel_index");
+    if (!func->hasAttr("ssm.kernel") && !index)
       return;
     std::string loc;
     llvm::raw_string_ostream(loc) << func.getLoc();
-    kernels.push_back(llvm::json::Object{{"name", func.getName()}, {"location", loc}});
+    llvm::json::Object kernel{{"name", func.getName()}, {"location", loc}};
+    llvm::json::Object tiling;
+    if (auto plan = func->getAttrOfType<DictionaryAttr>("ssm.tiling"))
+      for (NamedAttribute entry : plan)
+        if (auto value = dyn_cast<IntegerAttr>(entry.getValue()))
+          tiling[entry.getName().strref()] = value.getInt();
+    if (!tiling.empty())
+      kernel["tiling"] = llvm::json::Object(tiling);
+    kernels.push_back(std::move(kernel));
+    if (!index)
+      return;
+    if (gpuKernels.size() <= static_cast<size_t>(index.getInt()))
+      gpuKernels.resize(index.getInt() + 1);
+    auto get = [&](StringRef key) { return tiling.getInteger(key).value_or(0); };
+    // shared_bytes: dynamic shared memory the launch asks for (none: kernels declare theirs
+    // statically).
+    gpuKernels[index.getInt()] = llvm::json::Object{
+        {"name", func.getName()},
+        {"threads", get("threads_per_block")},
+        {"static_shared_bytes", get("shared_bytes")},
+        {"shared_bytes", 0},
+    };
   });
+  if (stage == EmitStage::PTX) {
+    if (options.target != Target::Cuda)
+      return module.emitError() << "--emit=ptx needs the CUDA target";
+    if (failed(lowerBetween(module, options, EmitStage::Kernels, EmitStage::PTX)))
+      return failure();
+    std::string ptx;
+    for (gpu::BinaryOp binary : module.getOps<gpu::BinaryOp>())
+      for (Attribute object : binary.getObjects())
+        ptx += cast<gpu::ObjectAttr>(object).getObject().str();
+    return ptx;
+  }
   if (failed(lowerBetween(module, options, EmitStage::Kernels, EmitStage::LLVM)))
     return failure();
+
+  // The cubins leave the module: host code refers to kernels by their launch-table index.
+  std::vector<ArtifactSection> sections;
+  llvm::json::Array gpuTable;
+  for (gpu::BinaryOp binary : llvm::make_early_inc_range(module.getOps<gpu::BinaryOp>())) {
+    std::string section = ("cubin." + binary.getName()).str();
+    for (Attribute object : binary.getObjects())
+      sections.push_back(
+          {SSM_SECTION_CUBIN, section, cast<gpu::ObjectAttr>(object).getObject().str()});
+    for (const llvm::json::Object &kernel : gpuKernels) {
+      llvm::json::Object entry(kernel);
+      entry["section"] = section;
+      gpuTable.push_back(std::move(entry));
+    }
+    binary.erase();
+  }
+  module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
 
   if (stage == EmitStage::LLVMIR) {
     CpuTargetOptions cpu{options.cpuBaselines.front(), options.optLevel, options.linker};
     return emitHostCode(module, cpu, /*object=*/false);
   }
 
-  std::vector<ArtifactSection> sections;
   llvm::json::Array hostObjects;
   for (const std::string &baseline : options.cpuBaselines) {
     CpuTargetOptions cpu{baseline, options.optLevel, options.linker};
@@ -193,7 +313,7 @@ FailureOr<std::string> ssmc::compileModule(ModuleOp module, const CompileOptions
       {"format", "ssmx"},
       {"format_version", SSM_ARTIFACT_FORMAT_VERSION},
       {"producer", getVersionString()},
-      {"target", "cpu"},
+      {"target", options.target == Target::Cuda ? "cuda" : "cpu"},
       {"host_abi", SSM_HOST_ABI_VERSION},
       {"entry", SSM_HOST_ENTRY_SYMBOL},
       {"inputs", std::move(*inputs)},
@@ -201,5 +321,9 @@ FailureOr<std::string> ssmc::compileModule(ModuleOp module, const CompileOptions
       {"host_objects", std::move(hostObjects)},
       {"kernels", std::move(kernels)},
   };
+  if (options.target == Target::Cuda) {
+    manifest["gpu_arch"] = options.gpuChip;
+    manifest["gpu_kernels"] = std::move(gpuTable);
+  }
   return serializeArtifact(llvm::json::Value(std::move(manifest)), sections);
 }

@@ -37,12 +37,12 @@ using namespace mlir;
 namespace {
 
 // Field indices of struct ssm_host_env (runtime/include/ssm/host_abi.h).
-enum EnvField : int32_t { kStatus = 1, kAlloc = 2, kFail = 3, kParallelFor = 4 };
+enum EnvField : int32_t { kStatus = 1, kAlloc = 2, kFail = 3, kParallelFor = 4, kLaunch = 5 };
 
 LLVM::LLVMStructType envType(MLIRContext *ctx) {
   auto ptr = LLVM::LLVMPointerType::get(ctx);
   auto i32 = IntegerType::get(ctx, 32);
-  return LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, ptr, ptr, ptr});
+  return LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, ptr, ptr, ptr, ptr});
 }
 
 Value envFieldAddress(OpBuilder &b, Location loc, Value env, EnvField field) {
@@ -54,6 +54,24 @@ Value envFieldAddress(OpBuilder &b, Location loc, Value env, EnvField field) {
 Value loadEnvFunction(OpBuilder &b, Location loc, Value env, EnvField field) {
   return LLVM::LoadOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
                               envFieldAddress(b, loc, env, field));
+}
+
+/// Splits the block at the insertion point and continues in a new block that runs only while
+/// the environment's status is 0; the insertion point moves there.
+void skipUnlessOk(ConversionPatternRewriter &rewriter, Location loc, Value env) {
+  Type i32 = rewriter.getI32Type();
+  Value status =
+      LLVM::LoadOp::create(rewriter, loc, i32, envFieldAddress(rewriter, loc, env, kStatus));
+  Value zero = LLVM::ConstantOp::create(rewriter, loc, i32, 0);
+  Value ok = LLVM::ICmpOp::create(rewriter, loc, LLVM::ICmpPredicate::eq, status, zero);
+  Block *before = rewriter.getInsertionBlock();
+  Block *after = rewriter.splitBlock(before, rewriter.getInsertionPoint());
+  Block *run = rewriter.createBlock(after);
+  rewriter.setInsertionPointToEnd(before);
+  LLVM::CondBrOp::create(rewriter, loc, ok, run, after);
+  rewriter.setInsertionPointToStart(run);
+  LLVM::BrOp::create(rewriter, loc, after);
+  rewriter.setInsertionPointToStart(run);
 }
 
 /// `args[index]`: the pointer in slot `index` of a `void **` array.
@@ -77,6 +95,22 @@ Value entryAlloca(ConversionPatternRewriter &rewriter, Operation *op, Type eleme
   Value n = LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(), count);
   return LLVM::AllocaOp::create(rewriter, loc, LLVM::LLVMPointerType::get(op->getContext()),
                                 elementType, n, /*alignment=*/16);
+}
+
+/// Stack slots holding `values` and the array of pointers to them (the `void **` the runtime
+/// passes on to a kernel), allocated in the function's entry block, filled at `op`.
+Value argumentArray(ConversionPatternRewriter &rewriter, Operation *op, ValueRange values) {
+  Location loc = op->getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(op->getContext());
+  Value array = entryAlloca(rewriter, op, ptr, std::max<size_t>(values.size(), 1));
+  for (auto [i, value] : llvm::enumerate(values)) {
+    Value slot = entryAlloca(rewriter, op, value.getType(), 1);
+    LLVM::StoreOp::create(rewriter, loc, value, slot);
+    Value address = LLVM::GEPOp::create(rewriter, loc, ptr, ptr, array,
+                                        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(rewriter, loc, slot, address);
+  }
+  return array;
 }
 
 struct AllocLowering : ConvertOpToLLVMPattern<ssmrt::AllocOp> {
@@ -139,37 +173,64 @@ struct DispatchLowering : ConvertOpToLLVMPattern<ssmrt::DispatchOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
-    Type i32 = rewriter.getI32Type(), i64 = rewriter.getI64Type();
+    Type i64 = rewriter.getI64Type();
     Value env = adaptor.getEnv();
 
-    // Argument slots and the array of pointers to them, in the function's entry block.
-    size_t count = adaptor.getArgs().size();
-    Value array = entryAlloca(rewriter, op, ptr, std::max<size_t>(count, 1));
-    for (auto [i, value] : llvm::enumerate(adaptor.getArgs())) {
-      Value slot = entryAlloca(rewriter, op, value.getType(), 1);
-      LLVM::StoreOp::create(rewriter, loc, value, slot);
-      Value address = LLVM::GEPOp::create(rewriter, loc, ptr, ptr, array,
-                                          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
-      LLVM::StoreOp::create(rewriter, loc, slot, address);
-    }
+    Value array = argumentArray(rewriter, op, adaptor.getArgs());
 
     // Skip the dispatch once a check has failed.
-    Value status =
-        LLVM::LoadOp::create(rewriter, loc, i32, envFieldAddress(rewriter, loc, env, kStatus));
-    Value zero = LLVM::ConstantOp::create(rewriter, loc, i32, 0);
-    Value ok = LLVM::ICmpOp::create(rewriter, loc, LLVM::ICmpPredicate::eq, status, zero);
-    Block *before = rewriter.getInsertionBlock();
-    Block *after = rewriter.splitBlock(before, rewriter.getInsertionPoint());
-    Block *run = rewriter.createBlock(after);
-    rewriter.setInsertionPointToEnd(before);
-    LLVM::CondBrOp::create(rewriter, loc, ok, run, after);
-    rewriter.setInsertionPointToStart(run);
+    skipUnlessOk(rewriter, loc, env);
     Value kernel = LLVM::AddressOfOp::create(rewriter, loc, ptr, op.getKernel());
     Value fn = loadEnvFunction(rewriter, loc, env, kParallelFor);
     auto fnType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr, ptr, ptr, i64});
     LLVM::CallOp::create(rewriter, loc, fnType,
                          ValueRange{fn, env, kernel, array, adaptor.getWorkgroups()});
-    LLVM::BrOp::create(rewriter, loc, after);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct LaunchLowering : ConvertOpToLLVMPattern<ssmrt::LaunchOp> {
+  using ConvertOpToLLVMPattern::ConvertOpToLLVMPattern;
+  LogicalResult matchAndRewrite(ssmrt::LaunchOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    Type i32 = rewriter.getI32Type();
+    Value env = adaptor.getEnv();
+
+    // The kernel's parameters as convert-gpu-to-nvvm lays them out: a memref becomes its
+    // descriptor's allocated and aligned pointers, offset, sizes and strides.
+    SmallVector<Value> params;
+    for (auto [original, value] : llvm::zip(op.getArgs(), adaptor.getArgs())) {
+      auto memref = dyn_cast<MemRefType>(original.getType());
+      if (!memref) {
+        params.push_back(value);
+        continue;
+      }
+      MemRefDescriptor descriptor(value);
+      params.push_back(descriptor.allocatedPtr(rewriter, loc));
+      params.push_back(descriptor.alignedPtr(rewriter, loc));
+      params.push_back(descriptor.offset(rewriter, loc));
+      for (int64_t i = 0; i < memref.getRank(); ++i)
+        params.push_back(descriptor.size(rewriter, loc, i));
+      for (int64_t i = 0; i < memref.getRank(); ++i)
+        params.push_back(descriptor.stride(rewriter, loc, i));
+    }
+    Value array = argumentArray(rewriter, op, params);
+
+    skipUnlessOk(rewriter, loc, env);
+    auto toI32 = [&](Value v) { return LLVM::TruncOp::create(rewriter, loc, i32, v); };
+    Value index = LLVM::ConstantOp::create(rewriter, loc, i32, op.getIndex());
+    Value fn = loadEnvFunction(rewriter, loc, env, kLaunch);
+    auto fnType = LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
+                                              {ptr, i32, i32, i32, i32, i32, i32, i32, i32, ptr});
+    LLVM::CallOp::create(rewriter, loc, fnType,
+                         ValueRange{fn, env, index, toI32(adaptor.getGridX()),
+                                    toI32(adaptor.getGridY()), toI32(adaptor.getGridZ()),
+                                    toI32(adaptor.getBlockX()), toI32(adaptor.getBlockY()),
+                                    toI32(adaptor.getBlockZ()), adaptor.getShared(), array});
     rewriter.eraseOp(op);
     return success();
   }
@@ -227,8 +288,12 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
           return name == "math.exp" || name == "math.expm1" || name == "math.log" ||
                  name == "math.log1p" || name == "math.tanh";
         });
-      if (failed(applyPatternsGreedily(module, std::move(patterns))))
-        return signalPassFailure();
+      // Not in GPU kernels: convert-gpu-to-nvvm maps math ops to libdevice, which uses the
+      // GPU's special function units.
+      FrozenRewritePatternSet frozen(std::move(patterns));
+      for (Operation &op : module.getBody()->getOperations())
+        if (!isa<gpu::GPUModuleOp>(op) && failed(applyPatternsGreedily(&op, frozen)))
+          return signalPassFailure();
     }
 
     LLVMTypeConverter converter(ctx);
@@ -241,10 +306,13 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
     index::populateIndexToLLVMConversionPatterns(converter, patterns);
     populateVectorToLLVMConversionPatterns(converter, patterns);
     ub::populateUBToLLVMConversionPatterns(converter, patterns);
-    patterns.add<AllocLowering, CheckLowering, DispatchLowering, LoadArgLowering, StoreArgLowering,
-                 StatusLowering>(converter);
+    patterns.add<AllocLowering, CheckLowering, DispatchLowering, LaunchLowering, LoadArgLowering,
+                 StoreArgLowering, StatusLowering>(converter);
     LLVMConversionTarget target(*ctx);
     target.addLegalOp<ModuleOp>();
+    // GPU kernels are lowered and serialized on their own (NVVM, ptxas).
+    target.addLegalOp<gpu::GPUModuleOp>();
+    target.markOpRecursivelyLegal<gpu::GPUModuleOp>();
     if (failed(applyFullConversion(module, target, std::move(patterns))))
       return signalPassFailure();
   }

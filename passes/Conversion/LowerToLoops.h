@@ -8,6 +8,19 @@
 
 namespace mlir::ssm {
 
+class SelectiveScanOp;
+
+/// The operands of an ssm.selective_scan as buffers, its dimensions and its result buffers,
+/// with the run-time checks of the dimension relations emitted: what every lowering of the op
+/// starts from.
+struct SelectiveScanBuffers {
+  Value u, delta, a, b, c, d, z, bias, h0; // absent optional operands are null
+  Value batch, channels, length, n, groups;
+  Value perGroup; // channels per group of B and C, at least 1
+  Value y, hLast;
+};
+SelectiveScanBuffers prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env);
+
 void populateSSMToLoopsPatterns(RewritePatternSet &patterns);
 void populateLMToLoopsPatterns(RewritePatternSet &patterns);
 

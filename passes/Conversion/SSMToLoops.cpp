@@ -326,47 +326,12 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     if (!env)
       return failure();
     Location loc = op.getLoc();
+    SelectiveScanBuffers ops = prepareSelectiveScan(rewriter, op, env);
     Emitter e(rewriter, loc);
-    Checker check(e, env, "ssm.selective_scan");
-    Value u = bufferOf(rewriter, loc, op.getU()), delta = bufferOf(rewriter, loc, op.getDelta());
-    Value a = bufferOf(rewriter, loc, op.getA());
-    Value bIn = bufferOf(rewriter, loc, op.getB()), cIn = bufferOf(rewriter, loc, op.getC());
-    Value d = optionalBuffer(rewriter, loc, op.getD());
-    Value z = optionalBuffer(rewriter, loc, op.getZ());
-    Value bias = optionalBuffer(rewriter, loc, op.getDeltaBias());
-    Value h0 = optionalBuffer(rewriter, loc, op.getH0());
-
-    for (int64_t i = 0; i < 3; ++i) {
-      check.equalDims(delta, i, "delta", u, i, "u");
-      if (z)
-        check.equalDims(z, i, "z", u, i, "u");
-    }
-    check.equalDims(a, 0, "A", u, 1, "u");
-    check.equalDims(bIn, 0, "B", u, 0, "u");
-    check.equalDims(bIn, 2, "B", a, 1, "A");
-    check.equalDims(bIn, 3, "B", u, 2, "u");
-    for (int64_t i = 0; i < 4; ++i)
-      check.equalDims(cIn, i, "C", bIn, i, "B");
-    if (d)
-      check.equalDims(d, 0, "D", u, 1, "u");
-    if (bias)
-      check.equalDims(bias, 0, "delta_bias", u, 1, "u");
-    if (h0) {
-      check.equalDims(h0, 0, "h0", u, 0, "u");
-      check.equalDims(h0, 1, "h0", u, 1, "u");
-      check.equalDims(h0, 2, "h0", a, 1, "A");
-    }
-    Value batch = e.dim(u, 0), channels = e.dim(u, 1), length = e.dim(u, 2);
-    Value n = e.dim(a, 1), groups = e.dim(bIn, 1);
-    auto bType = cast<ShapedType>(bIn.getType()), uType = cast<ShapedType>(u.getType());
-    if (bType.isDynamicDim(1) || uType.isDynamicDim(1))
-      check.divides(groups, channels, "the groups G of 'B' must divide D of 'u'");
-    Value perGroup = channelsPerGroup(e, channels, groups);
-
-    auto yType = cast<RankedTensorType>(op.getY().getType());
-    auto hType = cast<RankedTensorType>(op.getHLast().getType());
-    Value y = allocResult(rewriter, loc, yType, dynamicSizes(yType, {batch, channels, length}));
-    Value hLast = allocResult(rewriter, loc, hType, dynamicSizes(hType, {batch, channels, n}));
+    Value u = ops.u, delta = ops.delta, a = ops.a, bIn = ops.b, cIn = ops.c, d = ops.d, z = ops.z,
+          bias = ops.bias, h0 = ops.h0, y = ops.y, hLast = ops.hLast;
+    Value channels = ops.channels, batch = ops.batch, length = ops.length, n = ops.n,
+          perGroup = ops.perGroup;
     bool softplus = op.getDeltaSoftplus();
 
     // B and C are read along N at each step; in (B, G, N, L) that is a stride of L. A copy in
@@ -908,6 +873,56 @@ struct LowerGatedRMSNorm : OpRewritePattern<GatedRMSNormOp> {
 };
 
 } // namespace
+
+SelectiveScanBuffers mlir::ssm::prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env) {
+  Location loc = op.getLoc();
+  Emitter e(b, loc);
+  Checker check(e, env, "ssm.selective_scan");
+  SelectiveScanBuffers r;
+  r.u = bufferOf(b, loc, op.getU());
+  r.delta = bufferOf(b, loc, op.getDelta());
+  r.a = bufferOf(b, loc, op.getA());
+  r.b = bufferOf(b, loc, op.getB());
+  r.c = bufferOf(b, loc, op.getC());
+  r.d = optionalBuffer(b, loc, op.getD());
+  r.z = optionalBuffer(b, loc, op.getZ());
+  r.bias = optionalBuffer(b, loc, op.getDeltaBias());
+  r.h0 = optionalBuffer(b, loc, op.getH0());
+  for (int64_t i = 0; i < 3; ++i) {
+    check.equalDims(r.delta, i, "delta", r.u, i, "u");
+    if (r.z)
+      check.equalDims(r.z, i, "z", r.u, i, "u");
+  }
+  check.equalDims(r.a, 0, "A", r.u, 1, "u");
+  check.equalDims(r.b, 0, "B", r.u, 0, "u");
+  check.equalDims(r.b, 2, "B", r.a, 1, "A");
+  check.equalDims(r.b, 3, "B", r.u, 2, "u");
+  for (int64_t i = 0; i < 4; ++i)
+    check.equalDims(r.c, i, "C", r.b, i, "B");
+  if (r.d)
+    check.equalDims(r.d, 0, "D", r.u, 1, "u");
+  if (r.bias)
+    check.equalDims(r.bias, 0, "delta_bias", r.u, 1, "u");
+  if (r.h0) {
+    check.equalDims(r.h0, 0, "h0", r.u, 0, "u");
+    check.equalDims(r.h0, 1, "h0", r.u, 1, "u");
+    check.equalDims(r.h0, 2, "h0", r.a, 1, "A");
+  }
+  r.batch = e.dim(r.u, 0);
+  r.channels = e.dim(r.u, 1);
+  r.length = e.dim(r.u, 2);
+  r.n = e.dim(r.a, 1);
+  r.groups = e.dim(r.b, 1);
+  auto bType = cast<ShapedType>(r.b.getType()), uType = cast<ShapedType>(r.u.getType());
+  if (bType.isDynamicDim(1) || uType.isDynamicDim(1))
+    check.divides(r.groups, r.channels, "the groups G of 'B' must divide D of 'u'");
+  r.perGroup = channelsPerGroup(e, r.channels, r.groups);
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  auto hType = cast<RankedTensorType>(op.getHLast().getType());
+  r.y = allocResult(b, loc, yType, dynamicSizes(yType, {r.batch, r.channels, r.length}));
+  r.hLast = allocResult(b, loc, hType, dynamicSizes(hType, {r.batch, r.channels, r.n}));
+  return r;
+}
 
 Value mlir::ssm::lowerRMSNorm(OpBuilder &builder, Location loc, Value env, StringRef opName,
                               Value x, Value w, Value z, float eps, int64_t groupSize,

@@ -154,8 +154,6 @@ struct DecomposeSSD : OpRewritePattern<SSDOp> {
     Value x = op.getX(), dtIn = op.getDt(), a = op.getA(), bIn = op.getB(), cIn = op.getC();
     Value batch = dimOf(b, loc, x, 0), length = dimOf(b, loc, x, 1), heads = dimOf(b, loc, x, 2),
           p = dimOf(b, loc, x, 3), groups = dimOf(b, loc, bIn, 2), n = dimOf(b, loc, bIn, 3);
-    Value perGroup =
-        atLeastOne(b, loc, arith::DivUIOp::create(b, loc, heads, atLeastOne(b, loc, groups)));
     Value q = arith::ConstantIndexOp::create(b, loc, chunk);
     Value chunks = arith::CeilDivUIOp::create(b, loc, length, q);
     float dtMin = op.getDtMin().convertToFloat(), dtMax = op.getDtMax().convertToFloat();

@@ -219,6 +219,34 @@ bool ssm::rt::parseManifest(std::string_view text, Manifest &out, std::string &e
       return false;
     manifest.hostObjects.push_back({section->asString(), cpu->asString()});
   }
+  if (const json::Value *gpu = root.find("gpu_arch"); gpu && gpu->isString())
+    manifest.gpuArch = gpu->asString();
+  if (const json::Value *kernels = root.find("gpu_kernels")) {
+    if (!kernels->isArray()) {
+      error = "manifest: 'gpu_kernels' must be an array";
+      return false;
+    }
+    for (const json::Value &kernel : kernels->asArray()) {
+      const json::Value *name =
+          member(kernel, "name", json::Value::Kind::String, error, "a GPU kernel");
+      const json::Value *section =
+          member(kernel, "section", json::Value::Kind::String, error, "a GPU kernel");
+      if (!name || !section)
+        return false;
+      Manifest::GpuKernel entry{name->asString(), section->asString(), 0};
+      if (const json::Value *shared = kernel.find("shared_bytes");
+          shared && (!shared->asInt64(entry.sharedBytes) || entry.sharedBytes < 0 ||
+                     entry.sharedBytes > (1 << 20))) {
+        error = "manifest: GPU kernel '" + entry.name + "' has a bad shared_bytes";
+        return false;
+      }
+      manifest.gpuKernels.push_back(std::move(entry));
+    }
+  }
+  if (manifest.target == "cuda" && manifest.gpuArch.empty()) {
+    error = "manifest: a cuda artifact needs 'gpu_arch'";
+    return false;
+  }
   if (const json::Value *kernels = root.find("kernels"); kernels && kernels->isArray())
     for (const json::Value &kernel : kernels->asArray())
       if (const json::Value *name = kernel.find("name"); name && name->isString())

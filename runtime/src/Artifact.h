@@ -31,6 +31,15 @@ struct Manifest {
   };
   std::vector<HostObject> hostObjects;
   std::vector<std::string> kernels;
+  // GPU artifacts: the architecture the kernels were built for and the launch table that
+  // host code indexes.
+  std::string gpuArch;
+  struct GpuKernel {
+    std::string name;
+    std::string section; // the cubin section holding it
+    int64_t sharedBytes = 0;
+  };
+  std::vector<GpuKernel> gpuKernels;
 };
 
 /// An artifact file mapped into memory, its header and section table checked: magic, version,

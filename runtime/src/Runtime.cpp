@@ -2,6 +2,7 @@
 
 #include "Artifact.h"
 #include "CpuBackend.h"
+#include "CudaBackend.h"
 #include "Error.h"
 #include "Tensor.h"
 #include "ThreadPool.h"
@@ -20,7 +21,10 @@ using namespace ssm::rt;
 
 namespace {
 thread_local std::string lastError;
+thread_local double lastDeviceMs = -1.0;
 } // namespace
+
+double ssm_last_run_device_ms(void) { return lastDeviceMs; }
 
 ssm_status ssm::rt::fail(ssm_status status, std::string message) {
   lastError = std::move(message);
@@ -34,6 +38,7 @@ struct ssm_model {
   HostModule host;
   std::string cpuBaseline;
   std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<CudaModel> cuda; // GPU artifacts
   bool poison = false;
   // Declared shapes of the inputs, as the C API hands them out.
   std::vector<std::vector<int64_t>> inputShapes;
@@ -48,9 +53,14 @@ ssm_status ssm_model_load(const char *path, const ssm_model_options *options, ss
   if (ssm_status status = model->artifact.open(path, error))
     return fail(status, error);
   const Manifest &manifest = model->artifact.manifest();
-  if (manifest.target != "cpu")
+  if (manifest.target != "cpu" && manifest.target != "cuda")
     return fail(SSM_ERROR_UNSUPPORTED, std::string("'") + path + "' was compiled for target '" +
                                            manifest.target + "', which this runtime cannot run");
+  if (manifest.target == "cuda") {
+    model->cuda = std::make_unique<CudaModel>();
+    if (ssm_status status = model->cuda->load(model->artifact, error))
+      return fail(status, std::string("'") + path + "': " + error);
+  }
 
   // The host code for the best baseline this CPU supports (the compiler lists the best first).
   const Manifest::HostObject *chosen = nullptr;
@@ -173,6 +183,11 @@ void hostParallelFor(ssm_host_env *env, ssm_cpu_kernel_fn fn, void **args, int64
   callOf(env)->pool->parallelFor(n, [&](int64_t begin, int64_t end) { fn(args, begin, end); });
 }
 
+void hostNoLaunch(ssm_host_env *env, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                  int32_t, void **) {
+  hostFail(env, "host code of a CPU artifact launched a GPU kernel", 0, 0);
+}
+
 /// A memref descriptor as int64 words: allocated, aligned, offset, sizes, strides.
 std::vector<int64_t> describe(void *data, const std::vector<int64_t> &shape) {
   size_t rank = shape.size();
@@ -214,6 +229,7 @@ void copyStrided(const char *src, const int64_t *sizes, const int64_t *strides, 
 
 ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t numInputs,
                          ssm_tensor **outputs, int32_t numOutputs) {
+  lastDeviceMs = -1.0;
   if (!model || (numInputs > 0 && !inputs) || (numOutputs > 0 && !outputs))
     return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_model_run: null argument");
   const Manifest &manifest = model->artifact.manifest();
@@ -247,6 +263,21 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
                                                   shapeString(tensor->shape));
     inputWords.push_back(describe(tensor->data, tensor->shape));
   }
+  if (model->cuda) {
+    std::vector<ssm_tensor *> results(manifest.outputs.size(), nullptr);
+    std::string error;
+    ssm_status status =
+        model->cuda->run(model->host.entry(), manifest, inputs, results, lastDeviceMs, error);
+    if (status != SSM_OK) {
+      lastDeviceMs = -1.0;
+      for (ssm_tensor *t : results)
+        ssm_tensor_free(t);
+      return fail(status, error);
+    }
+    for (size_t i = 0; i < results.size(); ++i)
+      outputs[i] = results[i];
+    return SSM_OK;
+  }
   for (auto &words : inputWords)
     inputPointers.push_back(words.data());
   std::vector<std::vector<int64_t>> outputWords;
@@ -262,6 +293,7 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
   call.env.alloc = hostAlloc;
   call.env.fail = hostFail;
   call.env.parallel_for = hostParallelFor;
+  call.env.launch = hostNoLaunch;
   call.pool = model->pool.get();
   call.poison = model->poison;
   struct FreeRest {

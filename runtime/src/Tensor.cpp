@@ -9,8 +9,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <unistd.h>
 
@@ -138,12 +136,19 @@ ssm_status ssm_tensor_read_pb(const char *path, ssm_tensor **out) {
   if (!path || !out)
     return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_read_pb: null argument");
   *out = nullptr;
-  std::ifstream file(path, std::ios::binary);
+  FILE *file = std::fopen(path, "rb");
   if (!file)
-    return fail(SSM_ERROR_IO, std::string("cannot open '") + path + "'");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
-                             std::istreambuf_iterator<char>());
-  if (file.bad())
+    return fail(SSM_ERROR_IO, std::string("cannot open '") + path + "': " + std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  bool ok = std::fseek(file, 0, SEEK_END) == 0;
+  long size = ok ? std::ftell(file) : -1;
+  ok = ok && size >= 0 && std::fseek(file, 0, SEEK_SET) == 0;
+  if (ok) {
+    bytes.resize(static_cast<size_t>(size));
+    ok = std::fread(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  }
+  std::fclose(file);
+  if (!ok)
     return fail(SSM_ERROR_IO, std::string("cannot read '") + path + "'");
   pb::TensorData data;
   std::string error;

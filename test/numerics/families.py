@@ -25,7 +25,7 @@ class Family:
     name: str
     op: str
     dtype: str
-    inputs: list[tuple[str, str, int]]  # (name, dtype, rank)
+    inputs: list[tuple[str, str, int | tuple]]  # (name, dtype, rank or dims: None = dynamic)
     results: list[tuple[str, int]]  # (dtype, rank)
     body: str  # the op, reading %<input name>, defining %r0, %r1, ...
     sample: Callable[[np.random.Generator], tuple[list[np.ndarray], list[np.ndarray]]]
@@ -34,8 +34,10 @@ class Family:
     compile_flags: list[str] = field(default_factory=list)
 
 
-def tensor_type(dtype: str, rank: int) -> str:
-    return "tensor<" + "?x" * rank + dtype + ">"
+def tensor_type(dtype: str, rank) -> str:
+    """`rank` dynamic dimensions, or the given dimensions (None: dynamic)."""
+    dims = [None] * rank if isinstance(rank, int) else list(rank)
+    return "tensor<" + "".join(("?" if d is None else str(d)) + "x" for d in dims) + dtype + ">"
 
 
 def round_to(x: np.ndarray, dtype: str) -> np.ndarray:
@@ -180,34 +182,47 @@ SELECTIVE_VARIANTS = {
 
 
 def selective_scan_families() -> list[Family]:
-    fused = [(variant, opts, dtype, False) for (variant, opts), dtype in
+    fused = [(variant, opts, dtype, False, None) for (variant, opts), dtype in
              itertools.product(SELECTIVE_VARIANTS.items(), ACTIVATION_DTYPES)]
     # Through the decomposition (discretize + scan + contraction) instead of fused.
-    decomposed = [(variant, SELECTIVE_VARIANTS[variant], dtype, True)
+    decomposed = [(variant, SELECTIVE_VARIANTS[variant], dtype, True, None)
                   for variant, dtype in (("plain", "f32"), ("all", "f32"), ("all", "bf16"))]
+    # A static N selects the warp-level GPU kernel (N a power of two).
+    static = [(variant, SELECTIVE_VARIANTS[variant], dtype, False, n)
+              for variant, dtype, n in (("all", "bf16", 16), ("all", "f32", 16),
+                                        ("plain", "f16", 4), ("h0", "bf16", 8),
+                                        ("D+z", "f32", 32), ("bias+softplus", "bf16", 2),
+                                        ("all", "f16", 64), ("h0", "bf16", 128))]
     out = []
-    for variant, opts, dtype, decompose in fused + decomposed:
-        inputs = [("u", dtype, 3), ("delta", dtype, 3), ("A", "f32", 2), ("B", dtype, 4),
-                  ("C", dtype, 4)]
+    for variant, opts, dtype, decompose, static_n in fused + decomposed + static:
+        with_n = (lambda rank: rank) if static_n is None else (
+            lambda rank: (None,) * (rank - 2) + (static_n, None) if rank == 4 else
+            (None, static_n) if rank == 2 else (None, None, static_n))
+        inputs = [("u", dtype, 3), ("delta", dtype, 3), ("A", "f32", with_n(2)),
+                  ("B", dtype, with_n(4)), ("C", dtype, with_n(4))]
         extras = ""
         for key, operand in (("D", ("D", "f32", 1)), ("z", ("z", dtype, 3)),
-                             ("delta_bias", ("delta_bias", "f32", 1)), ("h0", ("h0", "f32", 3))):
+                             ("delta_bias", ("delta_bias", "f32", 1)),
+                             ("h0", ("h0", "f32", with_n(3)))):
             if opts.get(key):
                 inputs.append(operand)
                 extras += f" {'init' if key == 'h0' else key}(%{operand[0]})"
         if opts.get("softplus"):
             extras += " delta_softplus"
-        f = Family(f"selective_scan/{variant}/{dtype}" + ("/decomposed" if decompose else ""),
-                   "ssm.selective_scan" + (" (decomposed)" if decompose else ""), dtype, inputs,
-                   [(dtype, 3), ("f32", 3)], "", None,
+        suffix = ("/decomposed" if decompose else "") + (f"/n{static_n}" if static_n else "")
+        f = Family(f"selective_scan/{variant}/{dtype}" + suffix,
+                   "ssm.selective_scan" + (" (decomposed)" if decompose else "") +
+                   (" (static N)" if static_n else ""), dtype, inputs,
+                   [(dtype, 3), ("f32", with_n(3))], "", None,
                    compile_flags=["--decompose"] if decompose else [])
         f.body = ("%r0, %r1 = ssm.selective_scan %u, %delta, %A, %B, %C" + extras +
                   f" : ({types(f, [n for n, _, _ in inputs])}) -> ({result_types(f)})")
 
-        def sample(rng, dtype=dtype, opts=opts):
+        def sample(rng, dtype=dtype, opts=opts, static_n=static_n):
             batch, groups = int(rng.integers(1, 3)), int(rng.integers(1, 3))
-            channels = groups * int(rng.integers(1, 4))
-            n, length = int(rng.choice([4, 8, 16, int(rng.integers(4, 129))])), lengths(rng)
+            channels = groups * int(rng.integers(1, 4 if static_n is None else 12))
+            n = static_n or int(rng.choice([4, 8, 16, int(rng.integers(4, 129))]))
+            length = lengths(rng)
             vals = {
                 "u": normal(rng, (batch, channels, length), dtype),
                 # Positive step sizes when there is no softplus to make them so.

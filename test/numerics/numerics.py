@@ -14,7 +14,9 @@ same (rounded) inputs:
   bf16 outputs: 2^-7 ~ 7.8e-3, twice the unit roundoff 2^-8 of the final rounding to bf16
   f16 outputs:  2^-10 ~ 9.8e-4, twice the unit roundoff 2^-11 of the final rounding to f16
 (inputs are rounded before the reference sees them, so the only bf16/f16 error is the
-rounding of the result).
+rounding of the result). The split run is held to the same bound as its output: where the
+state is carried across a chunk boundary the f32 sums are reordered, and a bf16/f16 output may
+then round one ulp apart from the one-shot run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -55,20 +58,32 @@ def relative_error(got: np.ndarray, ref: np.ndarray) -> float:
     return float(diff / norm) if norm > 0 else float(diff)
 
 
+def artifact_name(family: Family) -> str:
+    return family.name.replace("/", "_") + ".ssmx"
+
+
 class Runner:
-    def __init__(self, build: Path, work: Path):
-        self.compile = build / "bin" / "ssm-compile"
-        self.run = build / "bin" / "ssm-run"
+    def __init__(self, tools: Path, work: Path, target: str, artifacts: Path | None,
+                 flags: list[str], wrapper: list[str]):
+        self.compile = tools / "ssm-compile"
+        self.run = tools / "ssm-run"
         self.work = work
+        self.target = target
+        self.artifacts = artifacts
+        self.flags = flags
+        self.wrapper = wrapper
         self.runs = 0
 
-    def compile_family(self, family: Family) -> Path:
+    def compile_family(self, family: Family, out_dir: Path | None = None) -> Path:
+        if self.artifacts is not None:
+            return self.artifacts / artifact_name(family)
         stem = family.name.replace("/", "_")
         source = self.work / f"{stem}.mlir"
         source.write_text(mlir_module(family))
-        artifact = self.work / f"{stem}.ssmx"
+        artifact = (out_dir or self.work) / artifact_name(family)
         proc = subprocess.run([str(self.compile), str(source), "-o", str(artifact),
-                               *family.compile_flags], capture_output=True, text=True)
+                               f"--target={self.target}", *family.compile_flags, *self.flags],
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"ssm-compile failed for {family.name}:\n{proc.stderr}")
         return artifact
@@ -84,13 +99,32 @@ class Runner:
         env = dict(os.environ, SSM_POISON="1", SSM_NUM_THREADS=str(1 + self.runs % 3))
         if self.runs % 2:
             env["SSM_CPU_BASELINE"] = "x86-64"
-        proc = subprocess.run([str(self.run), str(artifact), "--inputs", str(case / "in"),
+        proc = subprocess.run([*self.wrapper, str(self.run), str(artifact), "--inputs",
+                               str(case / "in"),
                                "--outputs", str(case / "out")], capture_output=True, text=True,
                               env=env)
         if proc.returncode != 0:
-            raise RuntimeError(f"ssm-run failed for {family.name}: {proc.stderr.strip()}")
+            report = "\n".join(p.strip() for p in (proc.stderr, proc.stdout[-4000:]) if p.strip())
+            raise RuntimeError(f"ssm-run failed for {family.name}: {report}")
         return [read_tensor(case / "out" / f"output_{i}.pb").array
                 for i in range(len(family.results))]
+
+
+SKIPPED = 77  # ctest's SKIP_RETURN_CODE
+
+
+def gpu_available(runner: Runner, family: Family) -> bool:
+    """Whether the runtime finds a usable GPU: it fails to load a GPU artifact otherwise."""
+    artifact = runner.compile_family(family)
+    proc = subprocess.run([str(runner.run), str(artifact), "--describe"], capture_output=True,
+                          text=True)
+    if proc.returncode == 0:
+        return True
+    reason = proc.stderr.strip()
+    if "CUDA driver" in reason or "no CUDA device" in reason:
+        print(f"numerics: skipped, no GPU here ({reason})")
+        return False
+    raise RuntimeError(f"cannot load a GPU artifact: {reason}")
 
 
 def split_check(runner, family, artifact, inputs, outputs) -> float:
@@ -116,13 +150,31 @@ def split_check(runner, family, artifact, inputs, outputs) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--build", type=Path, required=True, help="the build directory")
+    parser.add_argument("--build", type=Path, help="a build directory (its bin/ holds the "
+                        "tools); or give --tools")
+    parser.add_argument("--tools", type=Path, help="the directory of ssm-compile and ssm-run")
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--compile-to", type=Path,
+                        help="only compile every family's artifact into this directory (for a "
+                        "GPU machine without MLIR)")
+    parser.add_argument("--artifacts", type=Path,
+                        help="run artifacts compiled earlier with --compile-to")
+    parser.add_argument("--compile-flag", action="append", default=[], metavar="FLAG",
+                        help="one more ssm-compile flag for every family (repeatable), e.g. "
+                        "--compile-flag=--scan-states-per-lane=1")
+    parser.add_argument("--wrap", default="", metavar="COMMAND",
+                        help="run ssm-run under this command, e.g. \"compute-sanitizer --tool "
+                        "memcheck --error-exitcode 99\" (a failure of the command fails the "
+                        "case)")
     parser.add_argument("--cases", type=int, default=6, help="random cases per family")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--filter", default="", help="only families whose name contains this")
     parser.add_argument("--chunks", default="8,16,64",
                         help="chunk sizes of the decomposed-SSD families")
     args = parser.parse_args()
+    if (args.build is None) == (args.tools is None):
+        parser.error("give one of --build and --tools")
+    tools = args.tools or args.build / "bin"
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
     print(f"numerics: seed {seed} (replay with --seed {seed})", flush=True)
     rng = np.random.default_rng(seed)
@@ -135,7 +187,17 @@ def main() -> int:
     cases = 0
     start = time.time()
     with tempfile.TemporaryDirectory(prefix="ssm-numerics-") as work:
-        runner = Runner(args.build, Path(work))
+        runner = Runner(tools, Path(work), args.target, args.artifacts, args.compile_flag,
+                        shlex.split(args.wrap))
+        if args.compile_to:
+            args.compile_to.mkdir(parents=True, exist_ok=True)
+            for family in families:
+                runner.compile_family(family, args.compile_to)
+            print(f"numerics: compiled {len(families)} families for {args.target} into "
+                  f"{args.compile_to}")
+            return 0
+        if args.target == "cuda" and not gpu_available(runner, families[0]):
+            return SKIPPED
         for family in families:
             artifact = runner.compile_family(family)
             for _ in range(args.cases):
@@ -159,15 +221,15 @@ def main() -> int:
                     key = (family.op + " (state carried)", family.results[0][0])
                     worst[key] = max(worst[key], err)
                     counts[key] += 1
-                    if not err <= 1e-5:
+                    if not err <= TOLERANCE[key[1]]:
                         failures.append(f"{family.name}: the split run differs from the whole "
-                                        f"run by {err:.3g}")
+                                        f"run by {err:.3g} > {TOLERANCE[key[1]]:.3g}")
             print(f"  {family.name}: {args.cases} cases", flush=True)
 
     print(f"\n{'op':40} {'output':6} {'checks':>6} {'worst rel. L2':>14} {'tolerance':>10}")
     for (op, dtype), err in sorted(worst.items()):
         print(f"{op:40} {dtype:6} {counts[(op, dtype)]:6d} {err:14.3e} "
-              f"{(1e-5 if 'carried' in op else TOLERANCE[dtype]):10.1e}")
+              f"{TOLERANCE[dtype]:10.1e}")
     print(f"\nnumerics: {cases} cases, {len(families)} families, {runner.runs} runs, "
           f"{time.time() - start:.0f} s, seed {seed}")
     for failure in failures:

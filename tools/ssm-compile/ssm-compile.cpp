@@ -28,12 +28,18 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"),
                                       cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
-static cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"),
+static cl::opt<std::string> target("target", cl::desc("Target: cpu or cuda"), cl::init("cpu"),
                                    cl::cat(category));
+static cl::opt<std::string> gpuArch("gpu-arch", cl::desc("The GPU of --target=cuda"),
+                                    cl::init("sm_90a"), cl::cat(category));
+static cl::opt<std::string> cudaPath("cuda-path",
+                                     cl::desc("The CUDA toolkit (default: $CUDA_HOME, else "
+                                              "/usr/local/cuda)"),
+                                     cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
          cl::desc("What to write: mlir (the input, verified), loops, buffers, kernels, llvm "
-                  "(LLVM dialect), llvm-ir, artifact"),
+                  "(LLVM dialect), llvm-ir, ptx (--target=cuda), artifact"),
          cl::init("artifact"), cl::cat(category));
 static cl::opt<std::string> entry("entry", cl::desc("The function to compile"), cl::init("main"),
                                   cl::cat(category));
@@ -49,6 +55,11 @@ static cl::opt<bool> exactMath("exact-math",
                                cl::desc("Call libm for exp/log1p/tanh instead of inlining "
                                         "vectorizable polynomial approximations"),
                                cl::init(false), cl::cat(category));
+static cl::opt<int64_t>
+    scanStatesPerLane("scan-states-per-lane",
+                      cl::desc("--target=cuda: states of a channel per lane in the selective "
+                               "scan kernel (0: the default tiling)"),
+                      cl::init(0), cl::cat(category));
 static cl::opt<std::string> linker("linker", cl::desc("The ld.lld to link host code with"),
                                    cl::cat(category));
 
@@ -58,6 +69,7 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) { os << ssmc::getVersionString() << "\n"; });
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "ssm-compile: compile a model into an artifact\n");
   auto start = std::chrono::steady_clock::now();
 
@@ -66,12 +78,16 @@ int main(int argc, char **argv) {
     llvm::errs() << "ssm-compile: unknown --emit=" << emit << "\n";
     return 1;
   }
-  if (target != "cpu") {
-    llvm::errs() << "ssm-compile: unknown --target=" << target << " (supported: cpu)\n";
+  if (target != "cpu" && target != "cuda") {
+    llvm::errs() << "ssm-compile: unknown --target=" << target << " (supported: cpu, cuda)\n";
     return 1;
   }
   ssmc::CompileOptions options;
   options.entry = entry;
+  options.target = target == "cuda" ? ssmc::Target::Cuda : ssmc::Target::Cpu;
+  options.gpuChip = gpuArch;
+  options.cudaPath = cudaPath;
+  options.scanStatesPerLane = scanStatesPerLane;
   options.decompose = decompose;
   if (!cpus.empty())
     options.cpuBaselines.assign(cpus.begin(), cpus.end());
@@ -96,7 +112,7 @@ int main(int argc, char **argv) {
     return 1;
 
   std::string text;
-  if (*stage == ssmc::EmitStage::Artifact || *stage == ssmc::EmitStage::LLVMIR) {
+  if (*stage >= ssmc::EmitStage::LLVMIR) {
     mlir::FailureOr<std::string> result = ssmc::compileModule(*module, options, *stage);
     if (mlir::failed(result))
       return 1;

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define SSM_HOST_ABI_VERSION 1
+#define SSM_HOST_ABI_VERSION 2
 
 /* The symbol every compiled host module exports. */
 #define SSM_HOST_ENTRY_SYMBOL "ssm_main"
@@ -40,12 +40,19 @@ struct ssm_host_env {
   /* Runs fn(args, begin, end) over disjoint ranges covering [0, n), possibly in parallel, and
    * returns when all have finished. */
   void (*parallel_for)(ssm_host_env *env, ssm_cpu_kernel_fn fn, void **args, int64_t n);
+  /* GPU artifacts: enqueues GPU kernel `kernel` (its index in the manifest's "gpu_kernels")
+   * with the given grid, block and dynamic shared memory; `params[i]` points to the i-th
+   * kernel parameter, as cuLaunchKernel takes them. Memory from `alloc` is device memory. */
+  void (*launch)(ssm_host_env *env, int32_t kernel, int32_t grid_x, int32_t grid_y, int32_t grid_z,
+                 int32_t block_x, int32_t block_y, int32_t block_z, int32_t shared_bytes,
+                 void **params);
 };
 
 #define SSM_HOST_ENV_FIELD_STATUS 1
 #define SSM_HOST_ENV_FIELD_ALLOC 2
 #define SSM_HOST_ENV_FIELD_FAIL 3
 #define SSM_HOST_ENV_FIELD_PARALLEL_FOR 4
+#define SSM_HOST_ENV_FIELD_LAUNCH 5
 
 /* ssm_main(env, inputs, outputs): inputs[i] points to the memref descriptor of the i-th input;
  * outputs[i] points to storage for the descriptor of the i-th output, which the entry fills.

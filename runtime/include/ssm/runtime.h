@@ -108,6 +108,11 @@ const int64_t *ssm_model_input_shape(const ssm_model *model, int32_t index);
 ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t num_inputs,
                          ssm_tensor **outputs, int32_t num_outputs);
 
+/* The GPU time of this thread's last ssm_model_run on a GPU artifact, in milliseconds: from the
+ * start of its first kernel to the end of its last (copies excluded); 0 when it launched no
+ * kernel; -1 for a CPU artifact or a failed run. */
+double ssm_last_run_device_ms(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
