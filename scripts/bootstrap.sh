@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing; safe to run again.
-# Debian 12: LLVM/MLIR 22 and the build tools from apt, numpy from PyPI.
+# Debian 12: LLVM/MLIR 22, the build tools, ONNX's protobuf headers and node tests from apt;
+# numpy from PyPI.
 set -euo pipefail
 
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   cmake ninja-build ccache libgtest-dev
+  libonnx-dev libprotobuf-dev libonnx-testdata
 )
 
 missing=()

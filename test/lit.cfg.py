@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 
 config.name = "SSM"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
 # runtime/ holds GoogleTest sources and the models they load; numerics/ a Python suite.
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "runtime", "numerics"]
 config.test_source_root = os.path.dirname(__file__)

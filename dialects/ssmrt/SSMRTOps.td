@@ -42,6 +42,8 @@ def SSMRT_CheckOp : SSMRT_Op<"check"> {
   }];
   let arguments = (ins LLVM_DefaultPointer:$env, I1:$condition, I64:$a, I64:$b, StrAttr:$message);
   let assemblyFormat = "$env `,` $condition `,` $a `,` $b `,` $message attr-dict";
+  // A check whose condition folded to true is erased.
+  let hasCanonicalizeMethod = 1;
 }
 
 def SSMRT_DispatchOp : SSMRT_Op<"dispatch", [

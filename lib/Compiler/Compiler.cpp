@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/IR/Verifier.h"
@@ -78,9 +79,11 @@ std::string dtypeName(Type type) {
 }
 
 /// The manifest entries of the entry function's inputs or results.
-FailureOr<llvm::json::Array> describeValues(func::FuncOp func, TypeRange types, bool inputs) {
+FailureOr<llvm::json::Array> describeValues(func::FuncOp func, TypeRange types, bool inputs,
+                                            unsigned first = 0) {
   llvm::json::Array entries;
-  for (auto [i, type] : llvm::enumerate(types)) {
+  for (auto [position, type] : llvm::enumerate(types)) {
+    unsigned i = position + first;
     auto tensor = dyn_cast<RankedTensorType>(type);
     std::string dtype = tensor ? dtypeName(tensor.getElementType()) : "";
     if (dtype.empty())
@@ -94,7 +97,7 @@ FailureOr<llvm::json::Array> describeValues(func::FuncOp func, TypeRange types, 
     for (int64_t size : tensor.getShape())
       shape.push_back(ShapedType::isDynamic(size) ? -1 : size);
     entries.push_back(llvm::json::Object{
-        {"name", name ? name.str() : (inputs ? "input_" : "output_") + std::to_string(i)},
+        {"name", name ? name.str() : (inputs ? "input_" : "output_") + std::to_string(position)},
         {"dtype", dtype},
         {"shape", std::move(shape)}});
   }
@@ -217,8 +220,12 @@ FailureOr<std::string> ssmc::compileModule(ModuleOp module, const CompileOptions
   auto entry = module.lookupSymbol<func::FuncOp>(options.entry);
   if (!entry || entry.isExternal())
     return module.emitError() << "no function '" << options.entry << "' to compile";
+  // An entry point that already takes the runtime environment (imported models, for their
+  // run-time checks) has it first.
+  unsigned first =
+      entry.getNumArguments() > 0 && isa<LLVM::LLVMPointerType>(entry.getArgument(0).getType());
   FailureOr<llvm::json::Array> inputs =
-      describeValues(entry, entry.getArgumentTypes(), /*inputs=*/true);
+      describeValues(entry, entry.getArgumentTypes().drop_front(first), /*inputs=*/true, first);
   FailureOr<llvm::json::Array> outputs =
       describeValues(entry, entry.getResultTypes(), /*inputs=*/false);
   if (failed(inputs) || failed(outputs))

@@ -283,11 +283,14 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
       RewritePatternSet patterns(ctx);
       arith::populateArithExpandOpsPatterns(patterns);
       arith::populateExpandBFloat16Patterns(patterns);
-      if (approximateMath)
-        populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
-          return name == "math.exp" || name == "math.expm1" || name == "math.log" ||
-                 name == "math.log1p" || name == "math.tanh";
-        });
+      // erf has no LLVM intrinsic: it is always expanded (to within a few ulp of f32).
+      populateMathPolynomialApproximationPatterns(patterns, [&](StringRef name) {
+        if (name == "math.erf")
+          return true;
+        return approximateMath &&
+               (name == "math.exp" || name == "math.expm1" || name == "math.log" ||
+                name == "math.log1p" || name == "math.tanh");
+      });
       // Not in GPU kernels: convert-gpu-to-nvvm maps math ops to libdevice, which uses the
       // GPU's special function units.
       FrozenRewritePatternSet frozen(std::move(patterns));
@@ -295,7 +298,6 @@ struct LowerToLLVM : ssm::impl::SSMLowerToLLVMBase<LowerToLLVM> {
         if (!isa<gpu::GPUModuleOp>(op) && failed(applyPatternsGreedily(&op, frozen)))
           return signalPassFailure();
     }
-
     LLVMTypeConverter converter(ctx);
     RewritePatternSet patterns(ctx);
     populateFuncToLLVMConversionPatterns(converter, patterns);

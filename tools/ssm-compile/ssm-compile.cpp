@@ -1,12 +1,17 @@
 //===- ssm-compile.cpp - compile a model into an artifact -----------------===//
 //
-// ssm-compile INPUT.mlir -o MODEL.ssmx [--target=cpu] [--emit=STAGE] ...
+// ssm-compile INPUT -o MODEL.ssmx [--target=cpu] [--emit=STAGE] ...
+//
+// INPUT is MLIR (.mlir), an ONNX model (.onnx, with its external data beside it) or ONNX's
+// textual syntax (.onnxtxt). Exit status: 0 done, 1 error, 3 the model uses an ONNX op,
+// attribute or type that is not supported.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Artifact/ArtifactWriter.h"
 #include "ssm-compiler/Compiler.h"
 #include "ssm-compiler/InitAll.h"
+#include "ssm-compiler/OnnxImport.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -24,8 +29,12 @@
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("ssm-compile options");
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"), cl::Required,
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir, .onnx or .onnxtxt>"),
                                       cl::cat(category));
+static cl::opt<bool> listOnnxOps("list-onnx-ops",
+                                 cl::desc("Print the ONNX ops the importer supports (domain, "
+                                          "op, first opset, notes; tab-separated) and exit"),
+                                 cl::init(false), cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
                                        cl::value_desc("file"), cl::init("-"), cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("Target: cpu or cuda"), cl::init("cpu"),
@@ -72,6 +81,16 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "ssm-compile: compile a model into an artifact\n");
   auto start = std::chrono::steady_clock::now();
+  if (listOnnxOps) {
+    for (const ssmc::OnnxOpInfo &op : ssmc::supportedOnnxOps())
+      llvm::outs() << (op.domain.empty() ? "ai.onnx" : op.domain) << "\t" << op.opType << "\t"
+                   << op.sinceOpset << "\t" << op.notes << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    llvm::errs() << "ssm-compile: no input file (see --help)\n";
+    return 1;
+  }
 
   std::optional<ssmc::EmitStage> stage = ssmc::parseEmitStage(emit);
   if (!stage) {
@@ -106,10 +125,20 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sourceMgr, &context);
-  if (!module)
-    return 1;
+  llvm::StringRef input(inputFile);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (input.ends_with(".onnx") || input.ends_with(".onnxtxt")) {
+    ssmc::OnnxImportOptions importOptions;
+    importOptions.entry = entry;
+    ssmc::OnnxImportStatus status;
+    module = ssmc::importOnnxFile(&context, input, importOptions, status);
+    if (!module)
+      return status == ssmc::OnnxImportStatus::Unsupported ? 3 : 1;
+  } else {
+    module = mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sourceMgr, &context);
+    if (!module)
+      return 1;
+  }
 
   std::string text;
   if (*stage >= ssmc::EmitStage::LLVMIR) {

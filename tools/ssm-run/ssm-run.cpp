@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,12 @@ int main(int argc, char **argv) {
   }
 
   if (outputDir) {
+    std::error_code error;
+    std::filesystem::create_directories(outputDir, error);
+    if (error) {
+      std::fprintf(stderr, "ssm-run: cannot create '%s': %s\n", outputDir, error.message().c_str());
+      return 1;
+    }
     for (int32_t i = 0; i < numOutputs; ++i) {
       std::string path = std::string(outputDir) + "/output_" + std::to_string(i) + ".pb";
       if (ssm_tensor_write_pb(outputs.list[i], ssm_model_output_name(model, i), path.c_str()) !=

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Whole exported models (test/models, written by python/ssm_export/fixtures.py) through
+ssm-compile and ssm-run on the CPU, against the logits torch computed at export.
+
+Each fixture is compiled once; every test_data_set_K (several batch sizes and sequence lengths
+for the dynamic exports, including length 1) runs, and its logits must be within a relative L2
+error ||got - torch|| / ||torch|| <= 1e-4 (f32). Prints one line per run; exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+
+from ssm_reference.tensor_pb import read_tensor  # noqa: E402
+
+TOLERANCE = 1e-4
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tools", type=Path, required=True,
+                        help="the directory of ssm-compile and ssm-run")
+    parser.add_argument("models", type=Path, help="the folder of model fixtures")
+    parser.add_argument("--filter", default="", help="only fixtures whose name contains this")
+    args = parser.parse_args()
+
+    start = time.time()
+    failures, runs = [], 0
+    print(f"{'fixture':32} {'data set':18} {'input shape':12} {'rel. L2 error':>14}")
+    with tempfile.TemporaryDirectory(prefix="ssm-models-") as tmp:
+        for fixture in sorted(p for p in args.models.iterdir() if (p / "model.onnx").exists()):
+            if args.filter not in fixture.name:
+                continue
+            artifact = Path(tmp) / f"{fixture.name}.ssmx"
+            compiled = subprocess.run(
+                [str(args.tools / "ssm-compile"), str(fixture / "model.onnx"), "-o",
+                 str(artifact), "--cpu=x86-64-v3"], capture_output=True, text=True)
+            if compiled.returncode != 0:
+                failures.append(f"{fixture.name}: ssm-compile exited {compiled.returncode}: "
+                                f"{compiled.stderr.strip()[:400]}")
+                print(f"{fixture.name:32} does not compile", flush=True)
+                continue
+            for data in sorted(fixture.glob("test_data_set_*")):
+                out = Path(tmp) / f"{fixture.name}.{data.name}"
+                out.mkdir()
+                ran = subprocess.run([str(args.tools / "ssm-run"), str(artifact), "--inputs",
+                                      str(data), "--outputs", str(out)],
+                                     capture_output=True, text=True)
+                runs += 1
+                shape = read_tensor(data / "input_0.pb").array.shape
+                if ran.returncode != 0:
+                    failures.append(f"{fixture.name}/{data.name}: ssm-run exited "
+                                    f"{ran.returncode}: {ran.stderr.strip()[:400]}")
+                    print(f"{fixture.name:32} {data.name:18} {str(shape):12} {'run failed':>14}")
+                    continue
+                got = read_tensor(out / "output_0.pb").array.astype(np.float64)
+                want = read_tensor(data / "output_0.pb").array.astype(np.float64)
+                error = (np.linalg.norm(got - want) / np.linalg.norm(want)
+                         if got.shape == want.shape else float("inf"))
+                print(f"{fixture.name:32} {data.name:18} {str(shape):12} {error:14.3e}",
+                      flush=True)
+                if not error <= TOLERANCE:
+                    failures.append(f"{fixture.name}/{data.name}: relative L2 error {error:.3g} "
+                                    f"> {TOLERANCE} (shape {got.shape} vs {want.shape})")
+    print(f"\nmodels: {runs} runs, {len(failures)} failures ({time.time() - start:.0f} s)")
+    for failure in failures:
+        print("FAIL:", failure)
+    return 1 if failures or runs == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
