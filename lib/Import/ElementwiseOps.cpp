@@ -632,50 +632,39 @@ LogicalResult variadic(NodeContext &ctx, SmallVectorImpl<Value> &results, const 
   return success();
 }
 
-LogicalResult emitMax(NodeContext &ctx, SmallVectorImpl<Value> &results) {
+/// A variadic op of one float and one integer arith op, folded pairwise.
+template <typename FOp, typename IOp>
+LogicalResult pairwise(NodeContext &ctx, SmallVectorImpl<Value> &results,
+                       SymInt (*symbolic)(OpBuilder &, Location, SymInt, SymInt)) {
+  SymFn fold = nullptr;
+  if (symbolic)
+    fold = [symbolic](OpBuilder &b, Location loc, ArrayRef<SymInt> a) {
+      SymInt r = a[0];
+      for (const SymInt &x : a.drop_front())
+        r = symbolic(b, loc, r, x);
+      return r;
+    };
   return variadic(
       ctx, results,
       [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::MaximumFOp::create(b, loc, x, y);
+        return FOp::create(b, loc, x, y);
       },
       [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::MaxSIOp::create(b, loc, x, y);
+        return IOp::create(b, loc, x, y);
       },
-      [](OpBuilder &b, Location loc, ArrayRef<SymInt> a) {
-        SymInt r = a[0];
-        for (const SymInt &x : a.drop_front())
-          r = symMax(b, loc, r, x);
-        return r;
-      });
+      fold);
+}
+
+LogicalResult emitMax(NodeContext &ctx, SmallVectorImpl<Value> &results) {
+  return pairwise<arith::MaximumFOp, arith::MaxSIOp>(ctx, results, symMax);
 }
 
 LogicalResult emitMin(NodeContext &ctx, SmallVectorImpl<Value> &results) {
-  return variadic(
-      ctx, results,
-      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::MinimumFOp::create(b, loc, x, y);
-      },
-      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::MinSIOp::create(b, loc, x, y);
-      },
-      [](OpBuilder &b, Location loc, ArrayRef<SymInt> a) {
-        SymInt r = a[0];
-        for (const SymInt &x : a.drop_front())
-          r = symMin(b, loc, r, x);
-        return r;
-      });
+  return pairwise<arith::MinimumFOp, arith::MinSIOp>(ctx, results, symMin);
 }
 
 LogicalResult emitSum(NodeContext &ctx, SmallVectorImpl<Value> &results) {
-  return variadic(
-      ctx, results,
-      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::AddFOp::create(b, loc, x, y);
-      },
-      [](OpBuilder &b, Location loc, Value x, Value y) -> Value {
-        return arith::AddIOp::create(b, loc, x, y);
-      },
-      nullptr);
+  return pairwise<arith::AddFOp, arith::AddIOp>(ctx, results, nullptr);
 }
 
 LogicalResult emitMean(NodeContext &ctx, SmallVectorImpl<Value> &results) {
