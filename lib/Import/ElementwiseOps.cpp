@@ -590,14 +590,10 @@ template <typename IOp> LogicalResult logical(NodeContext &ctx, SmallVectorImpl<
 /// Max, Min, Sum, Mean: any number of inputs, broadcast together.
 LogicalResult variadic(NodeContext &ctx, SmallVectorImpl<Value> &results, const BinaryFn &onFloat,
                        const BinaryFn &onInt, const SymFn &symbolic, bool mean = false) {
-  SmallVector<Value> inputs;
-  for (size_t i = 0; i < ctx.numInputs(); ++i)
-    if (ctx.hasInput(i))
-      inputs.push_back(ctx.input(i));
-  if (inputs.empty()) {
-    ctx.error() << "needs at least one input";
+  FailureOr<SmallVector<Value>> present = ctx.presentInputs();
+  if (failed(present))
     return failure();
-  }
+  SmallVector<Value> inputs = *present;
   Type element = elementOf(inputs[0]);
   for (Value input : inputs) {
     if (elementOf(input) != element) {

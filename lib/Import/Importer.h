@@ -60,6 +60,8 @@ public:
   /// Input `i`, or null where it is absent (an empty name or past the end).
   Value input(size_t i) const { return i < inputs.size() ? inputs[i] : Value(); }
   bool hasInput(size_t i) const { return static_cast<bool>(input(i)); }
+  /// The inputs that are present (variadic ops), or an error when there are none.
+  FailureOr<llvm::SmallVector<Value>> presentInputs() const;
   /// Whether output `i` is used (a non-empty name).
   bool wantsOutput(size_t i) const;
 

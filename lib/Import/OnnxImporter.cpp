@@ -109,6 +109,18 @@ FailureOr<Value> NodeContext::required(size_t i, StringRef what) const {
   return input(i);
 }
 
+FailureOr<SmallVector<Value>> NodeContext::presentInputs() const {
+  SmallVector<Value> present;
+  for (Value v : inputs)
+    if (v)
+      present.push_back(v);
+  if (present.empty()) {
+    error() << "needs at least one input";
+    return failure();
+  }
+  return present;
+}
+
 FailureOr<int64_t> NodeContext::axis(int64_t value, int64_t rank) const {
   if (value < -rank || value >= std::max<int64_t>(rank, 1)) {
     error() << "axis " << value << " is out of range for rank " << rank;

@@ -511,14 +511,10 @@ LogicalResult emitTranspose(NodeContext &ctx, SmallVectorImpl<Value> &results) {
 }
 
 LogicalResult emitConcat(NodeContext &ctx, SmallVectorImpl<Value> &results) {
-  SmallVector<Value> inputs;
-  for (size_t i = 0; i < ctx.numInputs(); ++i)
-    if (ctx.hasInput(i))
-      inputs.push_back(ctx.input(i));
-  if (inputs.empty()) {
-    ctx.error() << "needs at least one input";
+  FailureOr<SmallVector<Value>> present = ctx.presentInputs();
+  if (failed(present))
     return failure();
-  }
+  SmallVector<Value> inputs = *present;
   auto first = typeOf(inputs[0]);
   int64_t rank = first.getRank();
   FailureOr<int64_t> axis = ctx.axis(ctx.getInt("axis", 0), rank);
