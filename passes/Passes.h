@@ -3,6 +3,8 @@
 #ifndef SSM_PASSES_PASSES_H
 #define SSM_PASSES_PASSES_H
 
+#include "dialects/lm/LMDialect.h"
+#include "dialects/ssm/SSMDialect.h"
 #include "dialects/ssmrt/SSMRTDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"

@@ -238,15 +238,57 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
     `ssmrt.check`, which needs the environment argument of `ssm-host-env`.
 
     `ssm.selective_scan` and `ssm.ssd` are lowered fused (one pass over the sequence, the
-    state of one row in registers and stack); `ssm-decompose` gives their unfused form.
+    state of one row in registers and stack); `ssm-decompose` gives their unfused form. The
+    element-wise `ssm.silu` and `ssm.softplus` become `linalg.generic` ops on tensors, which
+    bufferize and become loops with the rest of the function's linalg ops.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
-    "::mlir::ssmrt::SSMRTDialect"
+    "::mlir::ssmrt::SSMRTDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
+  let summary = "Recognise SiLU, softplus, RMS norms, causal convolutions and RoPE in plain ops";
+  let description = [{
+    Exported models spell these building blocks with standard ops, which the importer turns
+    into one linalg op per ONNX node. This pass matches those subgraphs on structure (every
+    operand, indexing map and constant is checked) and replaces them with the ops that carry
+    their meaning, in two rounds:
+
+    1. `x * sigmoid(x)` becomes `ssm.silu`; ONNX's Softplus and torch's thresholded
+       `where(x > 20, x, softplus(x))` become `ssm.softplus`.
+    2. A depthwise convolution zero-padded by `K-1` before the sequence, with an optional bias,
+       sliced back to the input length and optionally followed by `ssm.silu`, becomes
+       `ssm.causal_conv1d` (activation `silu` when it absorbed one). `w * x / sqrt(mean(x^2) +
+       eps)` over the last dimension (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul) becomes
+       `lm.rms_norm`; computed on `y * silu(z)`, or in groups of the last dimension (a reshape
+       to `(..., G, D/G)` and back), it becomes `ssm.gated_rms_norm`, as does an
+       `lm.rms_norm` (ONNX's RMSNormalization) of `y * silu(z)`. Rotate-half RoPE,
+       `x * cos + cat(-x2, x1) * sin` on `(B, H, L, R)` with constant `(1, .., L, R)` tables
+       whose halves are equal, becomes `lm.rotary` on the half tables.
+
+    Anything that does not match exactly stays as it is and keeps its meaning.
+
+    Before:
+    ```mlir
+    %s = linalg.generic ... { 1 / (1 + exp(-x)) } ins(%x)
+    %y = linalg.generic ... { a * b } ins(%x, %s)
+    ```
+    After:
+    ```mlir
+    %y = ssm.silu %x : tensor<2x96x5xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::lm::LMDialect",
+    "::mlir::ssm::SSMDialect"
   ];
 }
 

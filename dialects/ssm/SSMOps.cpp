@@ -367,5 +367,22 @@ LogicalResult GatedRMSNormOp::verify() {
   return check.sameType("C6", "y", getY().getType(), x, "x");
 }
 
+static LogicalResult verifyActivation(Operation *op, Type x, Type y) {
+  Type element = cast<RankedTensorType>(x).getElementType();
+  if (!isa<Float64Type, Float32Type, BFloat16Type, Float16Type>(element))
+    return op->emitOpError("[C1] 'x' must be a tensor of f64, f32, bf16 or f16, got ") << x;
+  if (x != y)
+    return op->emitOpError("[C1] 'y' must have the type of 'x' ") << x << ", got " << y;
+  return success();
+}
+
+LogicalResult SiLUOp::verify() {
+  return verifyActivation(*this, getX().getType(), getY().getType());
+}
+
+LogicalResult SoftplusOp::verify() {
+  return verifyActivation(*this, getX().getType(), getY().getType());
+}
+
 #define GET_OP_CLASSES
 #include "dialects/ssm/SSMOps.cpp.inc"

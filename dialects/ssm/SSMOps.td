@@ -489,4 +489,38 @@ def SSM_GatedRMSNormOp : SSM_Op<"gated_rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// ssm.silu, ssm.softplus
+//===----------------------------------------------------------------------===//
+
+class SSM_ActivationOp<string mnemonic, string name, string math> :
+    SSM_Op<mnemonic, [Pure]> {
+  let summary = name # ", element by element";
+  let description = [{
+    ```
+    }] # math # [{
+    ```
+
+    Computed in `f32` (in `f64` for `f64` tensors) and rounded to `x`'s type. The raising pass
+    (`ssm-raise`) forms it from the plain-op pattern exported models contain, so that the ops
+    that consume it (`causal_conv1d`, `gated_rms_norm`) can absorb it.
+
+    ```mlir
+    %y = ssm.}] # mnemonic # [{ %x : tensor<2x4096x512xbf16> -> tensor<2x4096x512xbf16>
+    ```
+
+    Constraints:
+    - (C1) `x` is a ranked tensor of `f64`, `f32`, `bf16` or `f16`; `y` has its type.
+  }];
+  let arguments = (ins AnyRankedTensor:$x);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($y)";
+  let hasVerifier = 1;
+}
+
+def SSM_SiLUOp : SSM_ActivationOp<"silu", "SiLU", "y = x * sigmoid(x) = x / (1 + exp(-x))">;
+
+def SSM_SoftplusOp : SSM_ActivationOp<"softplus", "softplus",
+    "y = log(1 + exp(x)), evaluated as max(x, 0) + log1p(exp(-|x|))">;
+
 #endif // SSM_DIALECT_SSMOPS_TD

@@ -31,6 +31,7 @@ enum class Target {
 /// Where compilation stops; each stage prints the IR (or text) of that point.
 enum class EmitStage {
   Input,    // as parsed or imported, verified
+  Raised,   // plain-op subgraphs recognised as ssm/lm ops (ssm-raise)
   Loops,    // ssm/lm ops lowered to loops, still on tensors
   Buffers,  // bufferized
   Kernels,  // CPU or GPU kernels formed, entry point created
@@ -40,7 +41,7 @@ enum class EmitStage {
   Artifact, // the .ssmx file
 };
 
-/// Parses "mlir", "loops", "buffers", "kernels", "llvm", "llvm-ir", "ptx", "artifact".
+/// Parses "mlir", "raised", "loops", "buffers", "kernels", "llvm", "llvm-ir", "ptx", "artifact".
 std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
 
 struct CompileOptions {
@@ -49,6 +50,8 @@ struct CompileOptions {
   std::string entry = "main";
   /// Lower ssm.selective_scan and ssm.ssd through their decomposition instead of fused.
   bool decompose = false;
+  /// Recognise SiLU, softplus, RMS norms, causal convolutions and RoPE written as plain ops.
+  bool raise = true;
   /// CPU baselines to build host code for; the runtime picks the best one the machine has.
   std::vector<std::string> cpuBaselines = {"x86-64-v3", "x86-64"};
   unsigned optLevel = 3;

@@ -35,6 +35,7 @@ using namespace ssmc;
 std::optional<EmitStage> ssmc::parseEmitStage(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<EmitStage>>(name)
       .Case("mlir", EmitStage::Input)
+      .Case("raised", EmitStage::Raised)
       .Case("loops", EmitStage::Loops)
       .Case("buffers", EmitStage::Buffers)
       .Case("kernels", EmitStage::Kernels)
@@ -145,10 +146,15 @@ static LogicalResult lowerBetween(ModuleOp module, const CompileOptions &options
                                   EmitStage to) {
   auto wanted = [&](EmitStage stage) { return from < stage && stage <= to; };
   bool cuda = options.target == Target::Cuda;
-  if (wanted(EmitStage::Loops) && failed(runStage(module, options, [&](PassManager &pm) {
+  if (wanted(EmitStage::Raised) && failed(runStage(module, options, [&](PassManager &pm) {
         pm.addPass(createInlinerPass());
         pm.addPass(createSymbolDCEPass());
+        if (options.raise)
+          pm.addNestedPass<func::FuncOp>(ssm::createSSMRaise());
         addCleanup(pm);
+      })))
+    return failure();
+  if (wanted(EmitStage::Loops) && failed(runStage(module, options, [&](PassManager &pm) {
         pm.addPass(ssm::createSSMHostEnv(ssm::SSMHostEnvOptions{options.entry}));
         if (options.decompose)
           pm.addNestedPass<func::FuncOp>(ssm::createSSMDecompose());

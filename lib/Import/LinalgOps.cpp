@@ -564,65 +564,19 @@ LogicalResult emitRMSNorm(NodeContext &ctx, SmallVectorImpl<Value> &results) {
 // Conv
 //===----------------------------------------------------------------------===//
 
-LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
-  FailureOr<Value> x = ctx.required(0, "X");
-  FailureOr<Value> w = ctx.required(1, "W");
-  if (failed(x) || failed(w))
-    return failure();
-  auto xt = typeOf(*x), wt = typeOf(*w);
-  int64_t rank = xt.getRank(), spatial = rank - 2;
-  if (rank < 3 || wt.getRank() != rank) {
-    ctx.error() << "X must be (N, C, D1, ...) and W (M, C/group, k1, ...) of the same rank";
-    return failure();
-  }
+/// Any convolution as one reduction generic over (n, m, o_1.., c, k_1..) into `init`
+/// (N, M, O_1..) of the accumulator type; the input is read in place with out-of-range
+/// positions (the padding) counted as zeros.
+Value convolution(NodeContext &ctx, Value x, Value w, Value init, int64_t group,
+                  ArrayRef<SymInt> padBefore, ArrayRef<int64_t> strides,
+                  ArrayRef<int64_t> dilations) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;
-  int64_t group = ctx.getInt("group", 1);
-  SmallVector<int64_t> strides = ctx.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
-  SmallVector<int64_t> dilations =
-      ctx.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
-  SmallVector<int64_t> pads = ctx.getInts("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
-  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
-  if (static_cast<int64_t>(strides.size()) != spatial ||
-      static_cast<int64_t>(dilations.size()) != spatial ||
-      static_cast<int64_t>(pads.size()) != 2 * spatial || group < 1) {
-    ctx.error() << "strides, dilations and pads must match the " << spatial
-                << " spatial dimensions";
-    return failure();
-  }
-  SmallVector<SymInt> xs = symSizes(ctx, *x), ws = symSizes(ctx, *w);
-  SmallVector<SymInt> padBefore, outSizes{xs[0], ws[0]};
-  for (int64_t i = 0; i < spatial; ++i) {
-    SymInt d = xs[2 + i], k = ws[2 + i];
-    SymInt effective =
-        symAdd(b, loc, symMul(b, loc, symSub(b, loc, k, SymInt::of(1)), SymInt::of(dilations[i])),
-               SymInt::of(1));
-    SymInt before = SymInt::of(pads[i]), total = SymInt::of(pads[i] + pads[i + spatial]);
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      SymInt out = symFloorDiv(b, loc, symAdd(b, loc, d, SymInt::of(strides[i] - 1)),
-                               SymInt::of(strides[i]));
-      SymInt needed = symSub(
-          b, loc,
-          symAdd(b, loc, symMul(b, loc, symSub(b, loc, out, SymInt::of(1)), SymInt::of(strides[i])),
-                 effective),
-          d);
-      total = symMax(b, loc, needed, SymInt::of(0));
-      SymInt half = symFloorDiv(b, loc, total, SymInt::of(2));
-      before = autoPad == "SAME_UPPER" ? half : symSub(b, loc, total, half);
-    } else if (autoPad == "VALID") {
-      before = total = SymInt::of(0);
-    } else if (autoPad != "NOTSET") {
-      ctx.error() << "auto_pad '" << autoPad << "' is not one of NOTSET, SAME_UPPER, "
-                  << "SAME_LOWER, VALID";
-      return failure();
-    }
-    SymInt span = symSub(b, loc, symAdd(b, loc, d, total), effective);
-    outSizes.push_back(
-        symAdd(b, loc, symFloorDiv(b, loc, span, SymInt::of(strides[i])), SymInt::of(1)));
-    padBefore.push_back(before);
-  }
+  int64_t spatial = typeOf(x).getRank() - 2;
+  Type acc = getElementTypeOrSelf(init.getType());
+  SmallVector<SymInt> xs = symSizes(ctx, x), ws = symSizes(ctx, w);
   // Loop: (n, m, o_1.., c, k_1..); c runs over the channels of one group.
-  SmallVector<OpFoldResult> loop = foldResults(ctx, outSizes);
+  SmallVector<OpFoldResult> loop = tensor::getMixedSizes(b, loc, init);
   loop.push_back(toFoldResult(b, ws[1]));
   for (int64_t i = 0; i < spatial; ++i)
     loop.push_back(toFoldResult(b, ws[2 + i]));
@@ -633,9 +587,6 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   for (int64_t i = 0; i < spatial; ++i)
     wExprs.push_back(b.getAffineDimExpr(3 + spatial + i));
   AffineMap wMap = AffineMap::get(loop.size(), 0, wExprs, b.getContext());
-  Type element = xt.getElementType();
-  Type acc = accumulatorType(b, element);
-  Value init = filledTensor(b, loc, foldResults(ctx, outSizes), zeroOf(b, loc, acc));
   SmallVector<Value> padValues, xSizes;
   for (int64_t i = 0; i < spatial; ++i) {
     padValues.push_back(indexValue(b, loc, padBefore[i]));
@@ -643,8 +594,8 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   }
   Value channelsPerGroup = indexValue(b, loc, ws[1]);
   Value outPerGroup = indexValue(b, loc, symFloorDiv(b, loc, ws[0], SymInt::of(group)));
-  Value sum = buildReduction(
-      b, loc, loop, reduced, init, *w, wMap, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  return buildReduction(
+      b, loc, loop, reduced, init, w, wMap, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value n = linalg::IndexOp::create(nb, l, 0);
         Value m = linalg::IndexOp::create(nb, l, 1);
         Value c = linalg::IndexOp::create(nb, l, 2 + spatial);
@@ -674,12 +625,110 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
           src.push_back(
               arith::MaxSIOp::create(nb, l, arith::MinSIOp::create(nb, l, pos, last), zero));
         }
-        Value xv = castScalar(nb, l, tensor::ExtractOp::create(nb, l, *x, src), acc);
+        Value xv = castScalar(nb, l, tensor::ExtractOp::create(nb, l, x, src), acc);
         Value prod = mul(nb, l, xv, castScalar(nb, l, a[0], acc));
         prod = arith::SelectOp::create(nb, l, inside, prod, zeroOf(nb, l, acc));
         return add(nb, l, a[1], prod);
       });
+}
+
+/// A depthwise 1-D convolution: `x` (N, C, L) zero-padded along L, then
+/// `linalg.depthwise_conv_1d_ncw_cw` with the weight (C, 1, K) as (C, K), into `init`.
+Value depthwiseConv1d(NodeContext &ctx, Value x, Value w, Value init, SymInt before, SymInt after,
+                      int64_t stride, int64_t dilation) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  Type element = typeOf(x).getElementType();
+  OpFoldResult zero = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> low{zero, zero, toFoldResult(b, before)};
+  SmallVector<OpFoldResult> high{zero, zero, toFoldResult(b, after)};
+  Value padded = tensor::PadOp::create(b, loc, Type(), x, low, high, zeroOf(b, loc, element));
+  auto wt = typeOf(w);
+  auto flatType = RankedTensorType::get({wt.getDimSize(0), wt.getDimSize(2)}, wt.getElementType());
+  Value flat = tensor::CollapseShapeOp::create(b, loc, flatType, w,
+                                               ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  auto attr = [&](int64_t v) {
+    return DenseIntElementsAttr::get(VectorType::get({1}, b.getI64Type()), ArrayRef<int64_t>{v});
+  };
+  return linalg::DepthwiseConv1DNcwCwOp::create(b, loc, TypeRange{init.getType()},
+                                                ValueRange{padded, flat}, ValueRange{init},
+                                                attr(stride), attr(dilation))
+      .getResult(0);
+}
+
+LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
+  FailureOr<Value> x = ctx.required(0, "X");
+  FailureOr<Value> w = ctx.required(1, "W");
+  if (failed(x) || failed(w))
+    return failure();
+  auto xt = typeOf(*x), wt = typeOf(*w);
+  int64_t rank = xt.getRank(), spatial = rank - 2;
+  if (rank < 3 || wt.getRank() != rank) {
+    ctx.error() << "X must be (N, C, D1, ...) and W (M, C/group, k1, ...) of the same rank";
+    return failure();
+  }
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  int64_t group = ctx.getInt("group", 1);
+  SmallVector<int64_t> strides = ctx.getInts("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> dilations =
+      ctx.getInts("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads = ctx.getInts("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  std::string autoPad = ctx.getString("auto_pad", "NOTSET");
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial || group < 1) {
+    ctx.error() << "strides, dilations and pads must match the " << spatial
+                << " spatial dimensions";
+    return failure();
+  }
+  SmallVector<SymInt> xs = symSizes(ctx, *x), ws = symSizes(ctx, *w);
+  SmallVector<SymInt> padBefore, padAfter, outSizes{xs[0], ws[0]};
+  for (int64_t i = 0; i < spatial; ++i) {
+    SymInt d = xs[2 + i], k = ws[2 + i];
+    SymInt effective =
+        symAdd(b, loc, symMul(b, loc, symSub(b, loc, k, SymInt::of(1)), SymInt::of(dilations[i])),
+               SymInt::of(1));
+    SymInt before = SymInt::of(pads[i]), total = SymInt::of(pads[i] + pads[i + spatial]);
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+      SymInt out = symFloorDiv(b, loc, symAdd(b, loc, d, SymInt::of(strides[i] - 1)),
+                               SymInt::of(strides[i]));
+      SymInt needed = symSub(
+          b, loc,
+          symAdd(b, loc, symMul(b, loc, symSub(b, loc, out, SymInt::of(1)), SymInt::of(strides[i])),
+                 effective),
+          d);
+      total = symMax(b, loc, needed, SymInt::of(0));
+      SymInt half = symFloorDiv(b, loc, total, SymInt::of(2));
+      before = autoPad == "SAME_UPPER" ? half : symSub(b, loc, total, half);
+    } else if (autoPad == "VALID") {
+      before = total = SymInt::of(0);
+    } else if (autoPad != "NOTSET") {
+      ctx.error() << "auto_pad '" << autoPad << "' is not one of NOTSET, SAME_UPPER, "
+                  << "SAME_LOWER, VALID";
+      return failure();
+    }
+    SymInt span = symSub(b, loc, symAdd(b, loc, d, total), effective);
+    outSizes.push_back(
+        symAdd(b, loc, symFloorDiv(b, loc, span, SymInt::of(strides[i])), SymInt::of(1)));
+    padBefore.push_back(before);
+    padAfter.push_back(symSub(b, loc, total, before));
+  }
+  Type element = xt.getElementType();
+  Type acc = accumulatorType(b, element);
+  Value init = filledTensor(b, loc, foldResults(ctx, outSizes), zeroOf(b, loc, acc));
+  // A depthwise 1-D convolution (Mamba's causal conv) stays a named op on a zero-padded input,
+  // the form the raising pass recognises.
+  bool depthwise1d = spatial == 1 && group > 1 && wt.hasStaticShape() && wt.getDimSize(1) == 1 &&
+                     wt.getDimSize(0) == group && xt.getDimSize(1) == group;
+  Value sum = depthwise1d ? depthwiseConv1d(ctx, *x, *w, init, padBefore[0], padAfter[0],
+                                            strides[0], dilations[0])
+                          : convolution(ctx, *x, *w, init, group, padBefore, strides, dilations);
   SmallVector<OpFoldResult> outFold = foldResults(ctx, outSizes);
+  if (!ctx.hasInput(2) && acc == element) {
+    results.push_back(sum);
+    return success();
+  }
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
   SmallVector<Value> inputs{sum};
   SmallVector<AffineMap> maps{identity};
@@ -696,7 +745,6 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
                                  }));
   return success();
 }
-
 //===----------------------------------------------------------------------===//
 // Einsum
 //===----------------------------------------------------------------------===//

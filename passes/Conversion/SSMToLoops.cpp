@@ -13,9 +13,11 @@
 #include "dialects/ssm/SSMOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -984,8 +986,68 @@ Value mlir::ssm::lowerRMSNorm(OpBuilder &builder, Location loc, Value env, Strin
   return y;
 }
 
+//===----------------------------------------------------------------------===//
+// ssm.silu, ssm.softplus
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// An element-by-element op as a `linalg.generic` on tensors, `fn` applied in f32 (f64 for
+/// f64 tensors); later bufferization and loop conversion treat it like the importer's.
+template <typename OpTy> struct LowerActivation : OpRewritePattern<OpTy> {
+  using Fn = Value (*)(OpBuilder &, Location, Value);
+  LowerActivation(MLIRContext *context, Fn fn) : OpRewritePattern<OpTy>(context), fn(fn) {}
+
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getX().getType());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, op.getX());
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+    SmallVector<utils::IteratorType> iterators(type.getRank(), utils::IteratorType::parallel);
+    Fn body = fn;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, ValueRange{op.getX()}, ValueRange{init},
+        ArrayRef<AffineMap>{identity, identity}, iterators,
+        [body](OpBuilder &b, Location l, ValueRange args) {
+          Type element = args[0].getType();
+          Type wide = element.isF64() ? element : b.getF32Type();
+          Value x = element == wide ? args[0] : arith::ExtFOp::create(b, l, wide, args[0]);
+          Value y = body(b, l, x);
+          if (element != wide)
+            y = arith::TruncFOp::create(b, l, element, y);
+          linalg::YieldOp::create(b, l, y);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+
+  Fn fn;
+};
+
+Value floatLike(OpBuilder &b, Location loc, Value like, double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(like.getType(), value));
+}
+
+Value silu(OpBuilder &b, Location loc, Value x) {
+  Value one = floatLike(b, loc, x, 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, x, arith::AddFOp::create(b, loc, one, e));
+}
+
+Value softplus(OpBuilder &b, Location loc, Value x) {
+  Value negAbs = arith::NegFOp::create(b, loc, math::AbsFOp::create(b, loc, x));
+  Value tail = math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, negAbs));
+  return arith::AddFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, x, floatLike(b, loc, x, 0.0)), tail);
+}
+
+} // namespace
+
 void mlir::ssm::populateSSMToLoopsPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerAssociativeScan, LowerCausalConv1d, LowerChunkScan, LowerChunkState,
                LowerDiscretize, LowerGatedRMSNorm, LowerScan, LowerSegsum, LowerSelectiveScan,
                LowerSSD, LowerStatePassing>(patterns.getContext());
+  patterns.add<LowerActivation<SiLUOp>>(patterns.getContext(), silu);
+  patterns.add<LowerActivation<SoftplusOp>>(patterns.getContext(), softplus);
 }

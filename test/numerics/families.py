@@ -458,6 +458,27 @@ def causal_conv1d_families() -> list[Family]:
     return out
 
 
+# --- ssm.silu, ssm.softplus ---------------------------------------------------------------------
+
+
+def activation_families() -> list[Family]:
+    out = []
+    for (name, reference), dtype in itertools.product(
+            {"silu": ops.silu, "softplus": ops.softplus}.items(), ACTIVATION_DTYPES):
+        f = Family(f"{name}/{dtype}", f"ssm.{name}", dtype, [("x", dtype, 3)], [(dtype, 3)], "",
+                   None)
+        f.body = f"%r0 = ssm.{name} %x : {types(f, ['x'])} -> {result_types(f)}"
+
+        def sample(rng, dtype=dtype, reference=reference):
+            shape = (int(rng.integers(1, 3)), int(rng.integers(1, 9)), lengths(rng))
+            # Wide enough to reach both tails (exp overflow for large |x| in a naive form).
+            x = normal(rng, shape, dtype, scale=float(rng.choice([1.0, 30.0])))
+            return [x], [reference(x)]
+        f.sample = sample
+        out.append(f)
+    return out
+
+
 # --- norms and rotary ---------------------------------------------------------------------------
 
 
@@ -596,5 +617,6 @@ def attention_families() -> list[Family]:
 def all_families(decompose_chunks: tuple[int, ...]) -> list[Family]:
     return (discretize_families() + scan_families() + associative_scan_families() +
             selective_scan_families() + ssd_families(decompose_chunks) +
-            chunk_step_families() + causal_conv1d_families() + norm_families() +
+            chunk_step_families() + causal_conv1d_families() + activation_families() +
+            norm_families() +
             rotary_families() + attention_families())

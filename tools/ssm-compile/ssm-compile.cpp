@@ -47,8 +47,9 @@ static cl::opt<std::string> cudaPath("cuda-path",
                                      cl::cat(category));
 static cl::opt<std::string>
     emit("emit",
-         cl::desc("What to write: mlir (the input, verified), loops, buffers, kernels, llvm "
-                  "(LLVM dialect), llvm-ir, ptx (--target=cuda), artifact"),
+         cl::desc("What to write: mlir (the input, verified), raised (plain-op subgraphs "
+                  "recognised), loops, buffers, kernels, llvm (LLVM dialect), llvm-ir, ptx "
+                  "(--target=cuda), artifact"),
          cl::init("artifact"), cl::cat(category));
 static cl::opt<std::string> entry("entry", cl::desc("The function to compile"), cl::init("main"),
                                   cl::cat(category));
@@ -56,6 +57,11 @@ static cl::opt<bool> decompose("decompose",
                                cl::desc("Lower selective_scan and ssd through their "
                                         "decomposition instead of fused"),
                                cl::init(false), cl::cat(category));
+static cl::opt<bool> noRaise("no-raise",
+                             cl::desc("Keep plain-op subgraphs as they are instead of "
+                                      "recognising SiLU, softplus, RMS norms, causal "
+                                      "convolutions and RoPE (ssm-raise)"),
+                             cl::init(false), cl::cat(category));
 static cl::list<std::string> cpus("cpu", cl::desc("CPU baselines to build host code for"),
                                   cl::CommaSeparated, cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"), cl::Prefix, cl::init(3),
@@ -108,6 +114,7 @@ int main(int argc, char **argv) {
   options.cudaPath = cudaPath;
   options.scanStatesPerLane = scanStatesPerLane;
   options.decompose = decompose;
+  options.raise = !noRaise;
   if (!cpus.empty())
     options.cpuBaselines.assign(cpus.begin(), cpus.end());
   options.optLevel = optLevel;

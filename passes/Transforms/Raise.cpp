@@ -1,0 +1,681 @@
+//===- Raise.cpp - recognise SSM building blocks written as plain ops -----===//
+//
+// Exported models spell SiLU, softplus, RMS norms, the causal convolution and RoPE with standard
+// ops, which the importer turns into one linalg op per ONNX node. The patterns here recognise
+// those subgraphs on structure and replace them with the ssm/lm ops that carry their meaning.
+// Each pattern checks every operand, map and constant it relies on; anything else is left as
+// it is, so the unmatched graph stays correct.
+//
+// Two greedy rounds: the element-wise activations first, then the patterns that absorb them
+// (a convolution followed by SiLU, a norm gated by SiLU).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "dialects/lm/LMOps.h"
+#include "dialects/ssm/SSMOps.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+#include <optional>
+
+namespace mlir::ssm {
+#define GEN_PASS_DEF_SSMRAISE
+#include "passes/Passes.h.inc"
+} // namespace mlir::ssm
+
+using namespace mlir;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Element-wise generics as scalar functions
+//===----------------------------------------------------------------------===//
+
+/// An all-parallel `linalg.generic` with one input per block argument and one result, seen
+/// as the scalar function its body computes.
+struct Elementwise {
+  mutable linalg::GenericOp op;
+
+  static std::optional<Elementwise> of(Value tensor) {
+    auto op = tensor.getDefiningOp<linalg::GenericOp>();
+    if (!op || op->getNumResults() != 1 || op.getNumDpsInits() != 1 ||
+        op.getNumParallelLoops() != op.getNumLoops() ||
+        !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+      return std::nullopt;
+    for (Operation &inner : op.getBody()->without_terminator())
+      if (isa<linalg::IndexOp, tensor::ExtractOp>(inner))
+        return std::nullopt;
+    return Elementwise{op};
+  }
+
+  /// The scalar the body yields.
+  Value yielded() const { return op.getBody()->getTerminator()->getOperand(0); }
+
+  /// The input operand that `scalar` reads, when it is an input's block argument.
+  OpOperand *input(Value scalar) const {
+    auto arg = dyn_cast<BlockArgument>(scalar);
+    if (!arg || arg.getOwner() != op.getBody() || arg.getArgNumber() >= op.getNumDpsInputs())
+      return nullptr;
+    return op.getDpsInputOperand(arg.getArgNumber());
+  }
+
+  /// The tensor that `scalar` reads element for element (an identity map), or null.
+  Value same(Value scalar) const {
+    OpOperand *operand = input(scalar);
+    if (!operand || !op.getMatchingIndexingMap(operand).isIdentity())
+      return nullptr;
+    return operand->get();
+  }
+
+  AffineMap mapOf(OpOperand *operand) const { return op.getMatchingIndexingMap(operand); }
+};
+
+/// The value of a float constant: a scalar `arith.constant`, or a splat tensor constant read
+/// by an element-wise body.
+std::optional<double> constantOf(Value scalar, const Elementwise *within = nullptr) {
+  FloatAttr attr;
+  if (matchPattern(scalar, m_Constant(&attr)))
+    return attr.getValueAsDouble();
+  if (!within)
+    return std::nullopt;
+  OpOperand *operand = within->input(scalar);
+  DenseFPElementsAttr dense;
+  if (!operand || !matchPattern(operand->get(), m_Constant(&dense)) || !dense.isSplat())
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool isConstant(Value scalar, double value, const Elementwise *within = nullptr) {
+  std::optional<double> c = constantOf(scalar, within);
+  return c && *c == value;
+}
+
+/// Matches a commutative binary op whose operands satisfy `first` and `second` in either order.
+template <typename OpTy, typename F, typename G> bool commutes(Value v, F &&first, G &&second) {
+  auto op = v.getDefiningOp<OpTy>();
+  if (!op)
+    return false;
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  return (first(a) && second(b)) || (first(b) && second(a));
+}
+
+/// `x` where `t = 1 / (1 + exp(-x))`, as the importer writes ONNX's Sigmoid.
+Value sigmoidOf(Value t) {
+  std::optional<Elementwise> e = Elementwise::of(t);
+  if (!e)
+    return nullptr;
+  auto div = e->yielded().getDefiningOp<arith::DivFOp>();
+  if (!div || !isConstant(div.getLhs(), 1.0))
+    return nullptr;
+  Value x;
+  bool ok = commutes<arith::AddFOp>(
+      div.getRhs(), [&](Value v) { return isConstant(v, 1.0); },
+      [&](Value v) {
+        auto exp = v.getDefiningOp<math::ExpOp>();
+        auto neg = exp ? exp.getOperand().getDefiningOp<arith::NegFOp>() : nullptr;
+        return neg && (x = e->same(neg.getOperand()));
+      });
+  return ok ? x : nullptr;
+}
+
+/// `x` where `t = silu(x)`: an `ssm.silu`, or `x * sigmoid(x)` in either order.
+Value siluOf(Value t) {
+  if (auto silu = t.getDefiningOp<ssm::SiLUOp>())
+    return silu.getX();
+  std::optional<Elementwise> e = Elementwise::of(t);
+  if (!e)
+    return nullptr;
+  Value x;
+  bool ok = commutes<arith::MulFOp>(
+      e->yielded(), [&](Value v) { return static_cast<bool>(x = e->same(v)); },
+      [&](Value v) {
+        Value s = e->same(v);
+        return s && sigmoidOf(s) == x;
+      });
+  return ok && x.getType() == t.getType() ? x : nullptr;
+}
+
+/// `x` where `t = max(x, 0) + log1p(exp(-|x|))`, as the importer writes ONNX's Softplus.
+Value softplusOf(Value t) {
+  if (auto softplus = t.getDefiningOp<ssm::SoftplusOp>())
+    return softplus.getX();
+  std::optional<Elementwise> e = Elementwise::of(t);
+  if (!e)
+    return nullptr;
+  Value x, y;
+  bool ok = commutes<arith::AddFOp>(
+      e->yielded(),
+      [&](Value v) {
+        auto max = v.getDefiningOp<arith::MaximumFOp>();
+        return max && isConstant(max.getRhs(), 0.0) && (x = e->same(max.getLhs()));
+      },
+      [&](Value v) {
+        auto log1p = v.getDefiningOp<math::Log1pOp>();
+        auto exp = log1p ? log1p.getOperand().getDefiningOp<math::ExpOp>() : nullptr;
+        auto neg = exp ? exp.getOperand().getDefiningOp<arith::NegFOp>() : nullptr;
+        auto abs = neg ? neg.getOperand().getDefiningOp<math::AbsFOp>() : nullptr;
+        return abs && (y = e->same(abs.getOperand()));
+      });
+  return ok && x == y && x.getType() == t.getType() ? x : nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+/// `x * sigmoid(x)` -> `ssm.silu x`.
+struct RaiseSiLU : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1)
+      return failure();
+    Value x = siluOf(op->getResult(0));
+    if (!x)
+      return rewriter.notifyMatchFailure(op, "not x * sigmoid(x)");
+    rewriter.replaceOpWithNewOp<ssm::SiLUOp>(op, x.getType(), x);
+    return success();
+  }
+};
+
+/// ONNX's Softplus, and torch's thresholded form `Where(x > T, x, Softplus(x))` (T >= 15,
+/// where the two differ by less than f32 rounding), -> `ssm.softplus x`.
+struct RaiseSoftplus : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1)
+      return failure();
+    Value x = softplusOf(op->getResult(0));
+    if (!x)
+      x = thresholded(op);
+    if (!x)
+      return rewriter.notifyMatchFailure(op, "not a softplus");
+    rewriter.replaceOpWithNewOp<ssm::SoftplusOp>(op, x.getType(), x);
+    return success();
+  }
+
+  static Value thresholded(linalg::GenericOp op) {
+    std::optional<Elementwise> e = Elementwise::of(op->getResult(0));
+    auto select = e ? e->yielded().getDefiningOp<arith::SelectOp>() : nullptr;
+    if (!select)
+      return nullptr;
+    Value x = e->same(select.getTrueValue()), soft = e->same(select.getFalseValue());
+    Value condition = e->same(select.getCondition());
+    if (!x || !soft || !condition || softplusOf(soft) != x)
+      return nullptr;
+    std::optional<Elementwise> c = Elementwise::of(condition);
+    auto cmp = c ? c->yielded().getDefiningOp<arith::CmpFOp>() : nullptr;
+    if (!cmp ||
+        (cmp.getPredicate() != arith::CmpFPredicate::OGT &&
+         cmp.getPredicate() != arith::CmpFPredicate::OGE) ||
+        c->same(cmp.getLhs()) != x)
+      return nullptr;
+    std::optional<double> threshold = constantOf(cmp.getRhs(), &*c);
+    return threshold && *threshold >= 15.0 ? x : nullptr;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Causal convolution
+//===----------------------------------------------------------------------===//
+
+/// Whether the ssm/lm ops take `type` as an activation tensor (f32, bf16, f16).
+bool isActivation(Type type) {
+  return isa<Float32Type, BFloat16Type, Float16Type>(getElementTypeOrSelf(type));
+}
+
+/// The single user of `v`, when it has exactly one.
+Operation *soleUser(Value v) { return v.hasOneUse() ? *v.getUsers().begin() : nullptr; }
+
+/// `conv(pad(x, K-1 before, P after), w)[..., :L]` (+ bias, + SiLU) -> `ssm.causal_conv1d`:
+/// PyTorch's `nn.Conv1d(C, C, K, groups=C, padding=K-1)` followed by the slice back to the
+/// input length, as Mamba writes its convolution.
+struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv1DNcwCwOp conv,
+                                PatternRewriter &rewriter) const override {
+    auto ones = [](DenseIntElementsAttr a) {
+      return llvm::all_of(a.getValues<int64_t>(), [](int64_t v) { return v == 1; });
+    };
+    if (!conv.hasPureTensorSemantics() || !ones(conv.getStrides()) || !ones(conv.getDilations()))
+      return rewriter.notifyMatchFailure(conv, "strided or dilated");
+    auto pad = conv.getDpsInputOperand(0)->get().getDefiningOp<tensor::PadOp>();
+    Value w = conv.getDpsInputOperand(1)->get();
+    auto wType = cast<RankedTensorType>(w.getType());
+    if (!pad || !wType.hasStaticShape())
+      return rewriter.notifyMatchFailure(conv, "input not padded, or weight not static");
+    int64_t k = wType.getDimSize(1);
+    ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
+    Value padValue = pad.getConstantPaddingValue();
+    if (low != ArrayRef<int64_t>{0, 0, k - 1} || high[0] != 0 || high[1] != 0 ||
+        ShapedType::isDynamic(high[2]) || !padValue || !matchPattern(padValue, m_AnyZeroFloat()))
+      return rewriter.notifyMatchFailure(conv, "not zero-padded by K-1 before");
+    auto fill = conv.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+    if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
+      return rewriter.notifyMatchFailure(conv, "accumulator not zero-filled");
+    Value x = pad.getSource();
+    auto xType = cast<RankedTensorType>(x.getType());
+    if (!isActivation(xType) ||
+        getElementTypeOrSelf(conv->getResult(0).getType()) != xType.getElementType())
+      return rewriter.notifyMatchFailure(conv, "accumulates in another type");
+
+    // Optional bias, then the slice back to L (none when nothing was padded after).
+    Value current = conv->getResult(0), bias;
+    if (auto add = dyn_cast_or_null<linalg::GenericOp>(soleUser(current)))
+      if ((bias = biasOf(add, current)))
+        current = add->getResult(0);
+    if (high[2] != 0) {
+      auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(soleUser(current));
+      if (!slice || !sliceToInputLength(slice, x))
+        return rewriter.notifyMatchFailure(conv, "not sliced back to the input length");
+      current = slice.getResult();
+    }
+    ssm::Activation activation = ssm::Activation::none;
+    if (Operation *user = soleUser(current))
+      if (auto silu = dyn_cast<ssm::SiLUOp>(user)) {
+        activation = ssm::Activation::silu;
+        current = silu.getY();
+      }
+    if (current.getType() != xType || current.use_empty())
+      return rewriter.notifyMatchFailure(conv, "result shape differs from the input's");
+
+    auto stateType = RankedTensorType::get({xType.getDimSize(0), xType.getDimSize(1), k - 1},
+                                           xType.getElementType());
+    rewriter.setInsertionPointAfterValue(current);
+    auto raised =
+        ssm::CausalConv1dOp::create(rewriter, conv.getLoc(), xType, stateType, x, w, bias, Value(),
+                                    ssm::ActivationAttr::get(rewriter.getContext(), activation));
+    rewriter.replaceAllUsesWith(current, raised.getY());
+    return success();
+  }
+
+  /// The (C) bias that `add` adds to `conv` along the channels, or null.
+  static Value biasOf(linalg::GenericOp add, Value conv) {
+    std::optional<Elementwise> e = Elementwise::of(add->getResult(0));
+    if (!e || add.getNumDpsInputs() != 2)
+      return nullptr;
+    Value bias;
+    bool ok = commutes<arith::AddFOp>(
+        e->yielded(), [&](Value v) { return e->same(v) == conv; },
+        [&](Value v) {
+          OpOperand *operand = e->input(v);
+          if (!operand)
+            return false;
+          AffineMap channel = AffineMap::get(3, 0, getAffineDimExpr(1, add.getContext()));
+          if (e->mapOf(operand) != channel)
+            return false;
+          bias = operand->get();
+          return true;
+        });
+    return ok ? bias : nullptr;
+  }
+
+  /// Whether `slice` keeps positions [0, L) of all batches and channels, L the length of `x`.
+  static bool sliceToInputLength(tensor::ExtractSliceOp slice, Value x) {
+    if (!slice.hasUnitStride() || slice.getSourceType().getRank() != 3 ||
+        !llvm::all_of(slice.getMixedOffsets(), isZeroInteger))
+      return false;
+    auto xType = cast<RankedTensorType>(x.getType());
+    SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+    for (int64_t d = 0; d < 3; ++d) {
+      std::optional<int64_t> size = getConstantIntValue(sizes[d]);
+      if (!xType.isDynamicDim(d)) {
+        if (size != xType.getDimSize(d))
+          return false;
+        continue;
+      }
+      auto dim = dyn_cast_if_present<Value>(sizes[d])
+                     ? cast<Value>(sizes[d]).getDefiningOp<tensor::DimOp>()
+                     : nullptr;
+      if (!dim || dim.getSource() != x || getConstantIntValue(dim.getIndex()) != d)
+        return false;
+    }
+    return true;
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// RMS norms
+//===----------------------------------------------------------------------===//
+
+/// The source of a reshape, or `v` itself.
+Value throughReshape(Value v) {
+  if (auto reshape = v.getDefiningOp<tensor::ReshapeOp>())
+    return reshape.getSource();
+  if (auto expand = v.getDefiningOp<tensor::ExpandShapeOp>())
+    return expand.getSrc();
+  if (auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>())
+    return collapse.getSrc();
+  return v;
+}
+
+/// `v / sqrt(mean(v^2 over the last dim) + eps)` as exported: Pow (or Mul), ReduceMean (sum,
+/// then divide), Add eps, Sqrt, Reciprocal, Mul.
+struct RmsMatch {
+  Value x;
+  double eps;
+};
+
+std::optional<RmsMatch> rmsOf(Value normed) {
+  std::optional<Elementwise> n = Elementwise::of(normed);
+  if (!n)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(normed.getType());
+  int64_t rank = type.getRank();
+  Value x, r;
+  bool ok = commutes<arith::MulFOp>(
+      n->yielded(), [&](Value v) { return static_cast<bool>(x = n->same(v)); },
+      [&](Value v) {
+        OpOperand *operand = n->input(v);
+        if (!operand)
+          return false;
+        // (..., 1) broadcast along the last dimension.
+        SmallVector<AffineExpr> exprs;
+        for (int64_t d = 0; d + 1 < rank; ++d)
+          exprs.push_back(getAffineDimExpr(d, v.getContext()));
+        exprs.push_back(getAffineConstantExpr(0, v.getContext()));
+        if (n->mapOf(operand) != AffineMap::get(rank, 0, exprs, v.getContext()))
+          return false;
+        r = operand->get();
+        return true;
+      });
+  if (!ok)
+    return std::nullopt;
+  // r = 1 / sqrt(mean + eps)
+  auto unary = [](Value t, auto &&check) -> Value {
+    std::optional<Elementwise> e = Elementwise::of(t);
+    if (!e || e->op.getNumDpsInputs() < 1)
+      return nullptr;
+    return check(*e);
+  };
+  Value sq = unary(r, [](const Elementwise &e) -> Value {
+    auto div = e.yielded().getDefiningOp<arith::DivFOp>();
+    return div && isConstant(div.getLhs(), 1.0) ? e.same(div.getRhs()) : nullptr;
+  });
+  Value shifted = sq ? unary(sq,
+                             [](const Elementwise &e) -> Value {
+                               auto sqrt = e.yielded().getDefiningOp<math::SqrtOp>();
+                               return sqrt ? e.same(sqrt.getOperand()) : nullptr;
+                             })
+                     : nullptr;
+  std::optional<double> eps;
+  Value meanKept =
+      shifted ? unary(shifted,
+                      [&](const Elementwise &e) -> Value {
+                        Value m;
+                        bool found = commutes<arith::AddFOp>(
+                            e.yielded(), [&](Value v) { return static_cast<bool>(m = e.same(v)); },
+                            [&](Value v) { return static_cast<bool>(eps = constantOf(v, &e)); });
+                        return found ? m : nullptr;
+                      })
+              : nullptr;
+  if (!meanKept || !eps || !(*eps > 0.0))
+    return std::nullopt;
+  // mean = sum / D (the reshape adds the kept dimension).
+  Value mean = throughReshape(meanKept);
+  int64_t d = type.getDimSize(rank - 1);
+  Value sum = unary(mean, [&](const Elementwise &e) -> Value {
+    auto div = e.yielded().getDefiningOp<arith::DivFOp>();
+    if (div && isConstant(div.getRhs(), static_cast<double>(d), &e))
+      return e.same(div.getLhs());
+    auto mul = e.yielded().getDefiningOp<arith::MulFOp>();
+    if (mul && d > 0 && isConstant(mul.getRhs(), 1.0 / static_cast<double>(d), &e))
+      return e.same(mul.getLhs());
+    return nullptr;
+  });
+  if (!sum || ShapedType::isDynamic(d))
+    return std::nullopt;
+  // sum over the last dimension of x^2, from zero.
+  auto reduce = sum.getDefiningOp<linalg::GenericOp>();
+  if (!reduce || reduce.getNumDpsInputs() != 1 || reduce.getNumDpsInits() != 1 ||
+      reduce.getNumReductionLoops() != 1 || reduce.getNumLoops() != rank ||
+      reduce.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return std::nullopt;
+  OpOperand *in = reduce.getDpsInputOperand(0);
+  SmallVector<AffineExpr> kept;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    kept.push_back(getAffineDimExpr(i, reduce.getContext()));
+  if (!reduce.getMatchingIndexingMap(in).isIdentity() ||
+      reduce.getMatchingIndexingMap(reduce.getDpsInitOperand(0)) !=
+          AffineMap::get(rank, 0, kept, reduce.getContext()))
+    return std::nullopt;
+  Block *body = reduce.getBody();
+  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !((add.getLhs() == body->getArgument(0) && add.getRhs() == body->getArgument(1)) ||
+                (add.getLhs() == body->getArgument(1) && add.getRhs() == body->getArgument(0))))
+    return std::nullopt;
+  auto fill = reduce.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
+    return std::nullopt;
+  Value squared = in->get();
+  Value base = unary(squared, [](const Elementwise &e) -> Value {
+    if (auto pow = e.yielded().getDefiningOp<math::PowFOp>())
+      return isConstant(pow.getRhs(), 2.0, &e) ? e.same(pow.getLhs()) : nullptr;
+    auto mul = e.yielded().getDefiningOp<arith::MulFOp>();
+    return mul && mul.getLhs() == mul.getRhs() ? e.same(mul.getLhs()) : nullptr;
+  });
+  if (base != x)
+    return std::nullopt;
+  return RmsMatch{x, *eps};
+}
+
+/// `(y, z)` where `x = y * silu(z)` (all of one type), or nulls.
+std::pair<Value, Value> gateOf(Value x) {
+  std::optional<Elementwise> g = Elementwise::of(x);
+  Value y, z;
+  bool ok = g && commutes<arith::MulFOp>(
+                     g->yielded(), [&](Value v) { return static_cast<bool>(y = g->same(v)); },
+                     [&](Value v) {
+                       Value s = g->same(v);
+                       return s && (z = siluOf(s)) && z.getType() == x.getType();
+                     });
+  if (!ok || y.getType() != x.getType())
+    return {nullptr, nullptr};
+  return {y, z};
+}
+
+/// `w * rms(x)` -> `lm.rms_norm`; with `x = y * silu(z)` -> `ssm.gated_rms_norm` gated by z;
+/// normalised in groups (`x` reshaped to (..., G, D/G) and back) -> its `group_size`.
+struct RaiseRMSNorm : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    std::optional<Elementwise> e = Elementwise::of(op->getResult(0));
+    if (!e || op.getNumDpsInputs() != 2)
+      return failure();
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    int64_t rank = type.getRank();
+    Value normed, w;
+    bool ok = commutes<arith::MulFOp>(
+        e->yielded(), [&](Value v) { return static_cast<bool>(normed = e->same(v)); },
+        [&](Value v) {
+          OpOperand *operand = e->input(v);
+          AffineMap last = AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, op.getContext()));
+          if (!operand || e->mapOf(operand) != last)
+            return false;
+          w = operand->get();
+          return true;
+        });
+    if (!ok || rank < 1)
+      return rewriter.notifyMatchFailure(op, "not w * v");
+    Value grouped = throughReshape(normed);
+    std::optional<RmsMatch> rms = rmsOf(grouped);
+    if (!rms)
+      return rewriter.notifyMatchFailure(op, "not an RMS norm");
+    Value x = rms->x;
+    int64_t groupSize = 0;
+    if (grouped != normed) {
+      // (..., D) -> (..., G, D/G) -> norm -> (..., D): groups of the last dimension.
+      auto groupedType = cast<RankedTensorType>(grouped.getType());
+      Value source = throughReshape(x);
+      if (source == x || source.getType() != type || groupedType.getRank() != rank + 1 ||
+          !groupedType.hasStaticShape() || !type.hasStaticShape() ||
+          groupedType.getShape().take_front(rank - 1) != type.getShape().take_front(rank - 1))
+        return rewriter.notifyMatchFailure(op, "regrouped in an unknown way");
+      groupSize = groupedType.getShape().back();
+      x = source;
+    }
+    if (x.getType() != type || !isActivation(type))
+      return rewriter.notifyMatchFailure(op, "norm of another shape or type");
+    auto [y, z] = gateOf(x);
+    FloatAttr eps = rewriter.getF32FloatAttr(static_cast<float>(rms->eps));
+    if (!z && groupSize == 0) {
+      rewriter.replaceOpWithNewOp<lm::RMSNormOp>(op, type, x, w, eps);
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<ssm::GatedRMSNormOp>(
+        op, type, z ? y : x, w, z, eps, rewriter.getI64IntegerAttr(groupSize), UnitAttr());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Rotary embeddings
+//===----------------------------------------------------------------------===//
+
+/// `x` where `t = concat(-x[..., R/2:], x[..., :R/2])` along the last dimension: Llama's
+/// `rotate_half`, as Slice, Neg and Concat become extract_slice, a negating generic and two
+/// insert_slices.
+Value rotateHalfOf(Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank(), r = type.getShape().back();
+  if (!type.hasStaticShape() || r % 2 != 0)
+    return nullptr;
+  int64_t half = r / 2;
+  // A slice of `x` at `offset` of width `half` along the last dim, whole along the others.
+  auto halfOf = [&](Value v, int64_t offset) -> Value {
+    auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice || !slice.hasUnitStride() || slice.getSourceType().getShape() != type.getShape() ||
+        slice.getType().getShape().drop_back() != type.getShape().drop_back() ||
+        slice.getType().getShape().back() != half)
+      return nullptr;
+    SmallVector<int64_t> offsets(rank, 0);
+    offsets.back() = offset;
+    return slice.getStaticOffsets() == ArrayRef<int64_t>(offsets) ? slice.getSource() : nullptr;
+  };
+  // Both halves written: [0, half) then [half, r).
+  auto outer = t.getDefiningOp<tensor::InsertSliceOp>();
+  auto inner = outer ? outer.getDest().getDefiningOp<tensor::InsertSliceOp>() : nullptr;
+  auto at = [&](tensor::InsertSliceOp op, int64_t offset) {
+    SmallVector<int64_t> offsets(rank, 0);
+    offsets.back() = offset;
+    return op.hasUnitStride() && op.getStaticOffsets() == ArrayRef<int64_t>(offsets) &&
+           op.getSourceType().getShape().back() == half &&
+           op.getSourceType().getShape().drop_back() == type.getShape().drop_back();
+  };
+  if (!inner || !at(inner, 0) || !at(outer, half))
+    return nullptr;
+  Value x = halfOf(outer.getSource(), 0);
+  std::optional<Elementwise> neg = Elementwise::of(inner.getSource());
+  auto negf = neg ? neg->yielded().getDefiningOp<arith::NegFOp>() : nullptr;
+  Value second = negf ? neg->same(negf.getOperand()) : nullptr;
+  if (!x || !second || halfOf(second, half) != x)
+    return nullptr;
+  return x;
+}
+
+/// The (1, L, R/2) table of a constant (1, .., 1, L, R) operand read through
+/// `(d..) -> (0, .., 0, d_{n-2}, d_{n-1})` whose two halves along R are equal (Llama's
+/// `cat(freqs, freqs)`), or null.
+DenseFPElementsAttr halfTableOf(const Elementwise &e, OpOperand *operand) {
+  auto type = cast<RankedTensorType>(operand->get().getType());
+  int64_t rank = type.getRank();
+  MLIRContext *context = type.getContext();
+  DenseFPElementsAttr dense;
+  if (rank < 2 || !type.hasStaticShape() || !matchPattern(operand->get(), m_Constant(&dense)) ||
+      llvm::any_of(type.getShape().drop_back(2), [](int64_t d) { return d != 1; }))
+    return nullptr;
+  SmallVector<AffineExpr> exprs(rank - 2, getAffineConstantExpr(0, context));
+  exprs.push_back(getAffineDimExpr(rank - 2, context));
+  exprs.push_back(getAffineDimExpr(rank - 1, context));
+  int64_t length = type.getShape()[rank - 2], r = type.getShape().back();
+  if (e.mapOf(operand) != AffineMap::get(rank, 0, exprs, context) || r % 2 != 0)
+    return nullptr;
+  SmallVector<APFloat> values(dense.getValues<APFloat>()), table;
+  for (int64_t l = 0; l < length; ++l)
+    for (int64_t i = 0; i < r / 2; ++i) {
+      const APFloat &first = values[l * r + i], &second = values[l * r + r / 2 + i];
+      if (!first.bitwiseIsEqual(second))
+        return nullptr;
+      table.push_back(first);
+    }
+  auto tableType = RankedTensorType::get({1, length, r / 2}, type.getElementType());
+  return DenseFPElementsAttr::get(tableType, table);
+}
+
+/// `x * cos + rotate_half(x) * sin` over (B, H, L, R) with constant tables -> `lm.rotary`.
+struct RaiseRotary : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    std::optional<Elementwise> e = Elementwise::of(op->getResult(0));
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    if (!e || op.getNumDpsInputs() != 2 || type.getRank() != 4 || !isActivation(type))
+      return failure();
+    auto add = e->yielded().getDefiningOp<arith::AddFOp>();
+    if (!add)
+      return failure();
+    // `t * table`: the tensor and the table operand.
+    auto product = [&](Value scalar) -> std::pair<Value, OpOperand *> {
+      std::optional<Elementwise> m = Elementwise::of(e->same(scalar) ? e->same(scalar) : Value());
+      auto mul = m ? m->yielded().getDefiningOp<arith::MulFOp>() : nullptr;
+      if (!mul || m->op.getNumDpsInputs() != 2)
+        return {nullptr, nullptr};
+      for (auto [a, b] :
+           {std::pair(mul.getLhs(), mul.getRhs()), std::pair(mul.getRhs(), mul.getLhs())})
+        if (Value t = m->same(a); t && m->input(b) && !m->same(b))
+          return {t, m->input(b)};
+      return {nullptr, nullptr};
+    };
+    for (auto [p, q] :
+         {std::pair(add.getLhs(), add.getRhs()), std::pair(add.getRhs(), add.getLhs())}) {
+      auto [x, cosOperand] = product(p);
+      auto [rotated, sinOperand] = product(q);
+      if (!x || !rotated || x.getType() != type || rotateHalfOf(rotated) != x)
+        continue;
+      DenseFPElementsAttr cos = halfTableOf(*Elementwise::of(e->same(p)), cosOperand);
+      DenseFPElementsAttr sin = halfTableOf(*Elementwise::of(e->same(q)), sinOperand);
+      if (!cos || !sin || cos.getType() != sin.getType() ||
+          cos.getType().getDimSize(1) != type.getDimSize(2))
+        continue;
+      Location loc = op.getLoc();
+      Value cosTable = arith::ConstantOp::create(rewriter, loc, cos);
+      Value sinTable = arith::ConstantOp::create(rewriter, loc, sin);
+      rewriter.replaceOpWithNewOp<lm::RotaryOp>(op, type, x, cosTable, sinTable, UnitAttr());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not x * cos + rotate_half(x) * sin");
+  }
+};
+
+/// `lm.rms_norm(y * silu(z))` (ONNX's RMSNormalization on a gated input) ->
+/// `ssm.gated_rms_norm y gate(z)`.
+struct RaiseGatedRMSNormalization : OpRewritePattern<lm::RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(lm::RMSNormOp op, PatternRewriter &rewriter) const override {
+    auto [y, z] = gateOf(op.getX());
+    if (!z)
+      return rewriter.notifyMatchFailure(op, "not gated by silu");
+    rewriter.replaceOpWithNewOp<ssm::GatedRMSNormOp>(op, op.getType(), y, op.getW(), z,
+                                                     op.getEpsAttr(), rewriter.getI64IntegerAttr(0),
+                                                     UnitAttr());
+    return success();
+  }
+};
+
+struct Raise : ssm::impl::SSMRaiseBase<Raise> {
+  void runOnOperation() override {
+    MLIRContext *context = &getContext();
+    RewritePatternSet activations(context), blocks(context);
+    activations.add<RaiseSiLU, RaiseSoftplus>(context);
+    blocks.add<RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm, RaiseRotary>(context);
+    FrozenRewritePatternSet first(std::move(activations)), second(std::move(blocks));
+    if (failed(applyPatternsGreedily(getOperation(), first)) ||
+        failed(applyPatternsGreedily(getOperation(), second)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
