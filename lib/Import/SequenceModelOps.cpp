@@ -1,9 +1,10 @@
-//===- SequenceModelOps.cpp - the ssm domain and ONNX's Attention ---------===//
+//===- SequenceModelOps.cpp - the ssm domain and ONNX's sequence-model ops ===//
 //
 // The `ssm` ONNX domain (ONNX.md) maps one to one onto the ssm dialect: layouts follow
 // mamba_ssm's functional APIs, the parameters the dialect keeps in f32 (A, D, biases) are
 // converted, and 3-D B/C of the selective scan become one group. ONNX's Attention (opset 23)
-// becomes lm.attention.
+// becomes lm.attention, and CausalConvWithState (opset 27), whose layouts and (B, C, K-1)
+// states are ssm.CausalConv1d's, ssm.causal_conv1d.
 //
 //===----------------------------------------------------------------------===//
 
@@ -328,6 +329,7 @@ ArrayRef<OpEntry> ssmc::onnx_import::sequenceModelOps() {
   static const OpEntry ops[] = {
       {{"", "Attention", 23, "lm.attention; no qk_matmul_output, no causal mask with a cache"},
        emitAttention},
+      {{"", "CausalConvWithState", 27, "ssm.causal_conv1d"}, emitCausalConv1d},
       {{"", "RotaryEmbedding", 23, "lm.rotary"}, emitRotaryEmbedding},
       {{"ssm", "CausalConv1d", 1, "ssm.causal_conv1d"}, emitCausalConv1d},
       {{"ssm", "GatedRMSNorm", 1, "ssm.gated_rms_norm; silu gate, no bias"}, emitGatedRMSNorm},
