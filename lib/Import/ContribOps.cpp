@@ -292,7 +292,10 @@ LogicalResult emitGroupQueryAttention(NodeContext &ctx, SmallVectorImpl<Value> &
       failed(expectAbsent(ctx, 12, "k_scale")) || failed(expectAbsent(ctx, 13, "v_scale")) ||
       failed(expectAbsent(ctx, 14, "q_norm_weight")) ||
       failed(expectAbsent(ctx, 15, "k_norm_weight")) ||
-      failed(expectAbsent(ctx, 16, "query_seqlens")))
+      failed(expectAbsent(ctx, 16, "query_seqlens")) ||
+      // onnxruntime's CPU kernel reads only position_ids[0][0] for a prompt (and every row
+      // for a decode step): not a per-token position that lm.rotary could be given.
+      failed(expectAbsent(ctx, 9, "position_ids")))
     return failure();
   for (StringRef quant : {"k_quant_type", "v_quant_type"}) {
     if (ctx.getString(quant, "NONE") != "NONE") {
@@ -371,15 +374,16 @@ LogicalResult emitGroupQueryAttention(NodeContext &ctx, SmallVectorImpl<Value> &
   Value last = arith::IndexCastOp::create(
       b, loc, b.getI64Type(),
       arith::SubIOp::create(b, loc, steps, arith::ConstantIndexOp::create(b, loc, 1)));
-  Value allInit = filledTensor(b, loc, {}, arith::ConstantIntOp::create(b, loc, 1, 1));
-  Value all = buildReduction(
-      b, loc, ctx.sizes(*seqlens), {true}, allInit, *seqlens, b.getMultiDimIdentityMap(1),
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  // A seqlens_k that differs from past + new - 1, or that value when all agree.
+  Value odd = buildReduction(
+      b, loc, ctx.sizes(*seqlens), {true}, filledTensor(b, loc, {}, last), *seqlens,
+      b.getMultiDimIdentityMap(1), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value s = castScalar(nb, l, a[0], nb.getI64Type());
-        Value eq = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, s, last);
-        return arith::AndIOp::create(nb, l, a[1], eq);
+        Value ne = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, s, last);
+        return arith::SelectOp::create(nb, l, ne, s, a[1]);
       });
-  ctx.check(tensor::ExtractOp::create(b, loc, all, ValueRange{}), last, last,
+  Value seen = tensor::ExtractOp::create(b, loc, odd, ValueRange{});
+  ctx.check(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, seen, last), seen, last,
             "every seqlens_k must be the past length plus the new tokens minus 1 (padded "
             "batches are not supported)");
 
@@ -395,13 +399,10 @@ LogicalResult emitGroupQueryAttention(NodeContext &ctx, SmallVectorImpl<Value> &
       ctx.error() << "cos_cache and sin_cache must be one type, (max_position, R/2)";
       return failure();
     }
-    Value positions = ctx.input(9);
-    if (!positions) {
-      Value offset = tensor::FromElementsOp::create(
-          b, loc, RankedTensorType::get({1}, b.getI64Type()),
-          ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), past)});
-      positions = offsetPositions(ctx, offset, ctx.sizes(query)[2], b.getI64Type());
-    }
+    Value offset = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get({1}, b.getI64Type()),
+        ValueRange{arith::IndexCastOp::create(b, loc, b.getI64Type(), past)});
+    Value positions = offsetPositions(ctx, offset, ctx.sizes(query)[2], b.getI64Type());
     SymInt half = symDim(b, loc, *cosCache, 1);
     bool interleaved = ctx.getInt("rotary_interleaved", 0) != 0;
     query = applyRotary(ctx, query, *cosCache, *sinCache, positions, half, interleaved);
@@ -442,7 +443,7 @@ ArrayRef<OpEntry> ssmc::onnx_import::contribOps() {
        emitGatedRMSNormContrib},
       {{"com.microsoft", "GroupQueryAttention", 1,
         "lm.attention; run-time check: unpadded batch, past + new = total; no quantized cache, "
-        "local window, head sink, q/k norm"},
+        "local window, head sink, q/k norm, position_ids"},
        emitGroupQueryAttention},
       {{"com.microsoft", "LinearAttention", 1,
         "scf.for over tokens of linalg; no state window, no inverse GQA"},
