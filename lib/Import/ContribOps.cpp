@@ -180,21 +180,17 @@ LogicalResult emitGatedRMSNormContrib(NodeContext &ctx, SmallVectorImpl<Value> &
 }
 
 /// The positions `offset + s` for s < `length`, as a (1, length) tensor of `type`; `offset`
-/// is a (1) or 0-D integer tensor, or null for 0.
+/// is a (1) integer tensor.
 Value offsetPositions(NodeContext &ctx, Value offset, OpFoldResult length, Type type) {
   OpBuilder &b = ctx.b;
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), length};
-  auto body = [type](OpBuilder &nb, Location loc, ValueRange a) -> Value {
-    Value s = linalg::IndexOp::create(nb, loc, 1);
-    Value p = arith::IndexCastOp::create(nb, loc, type, s);
-    return a.empty() ? p : arith::AddIOp::create(nb, loc, castScalar(nb, loc, a[0], type), p);
-  };
-  if (!offset)
-    return buildGeneric(b, ctx.loc, sizes, type, {}, {}, body);
-  AffineMap map = typeOf(offset).getRank() == 0
-                      ? AffineMap::get(2, 0, {}, b.getContext())
-                      : AffineMap::get(2, 0, {b.getAffineConstantExpr(0)}, b.getContext());
-  return buildGeneric(b, ctx.loc, sizes, type, offset, map, body);
+  AffineMap map = AffineMap::get(2, 0, {b.getAffineConstantExpr(0)}, b.getContext());
+  return buildGeneric(b, ctx.loc, sizes, type, offset, map,
+                      [type](OpBuilder &nb, Location loc, ValueRange a) -> Value {
+                        Value s = linalg::IndexOp::create(nb, loc, 1);
+                        Value p = arith::IndexCastOp::create(nb, loc, type, s);
+                        return arith::AddIOp::create(nb, loc, castScalar(nb, loc, a[0], type), p);
+                      });
 }
 
 /// RotaryEmbedding(input, position_ids, cos_cache, sin_cache) of com.microsoft: position_ids
