@@ -107,6 +107,28 @@ llvm::ArrayRef<OpEntry> elementwiseOps();
 llvm::ArrayRef<OpEntry> tensorOps();
 llvm::ArrayRef<OpEntry> linalgOps();
 llvm::ArrayRef<OpEntry> sequenceModelOps();
+llvm::ArrayRef<OpEntry> contribOps();
+
+//===----------------------------------------------------------------------===//
+// Sequence-model emitters and helpers shared by the ONNX and com.microsoft forms
+//===----------------------------------------------------------------------===//
+
+/// ssm.causal_conv1d from (x (B, C, L), weight (C, 1, K) or (C, K), bias?, state? (B, C, K-1))
+/// and the `activation` attribute.
+LogicalResult emitCausalConv1d(NodeContext &ctx, llvm::SmallVectorImpl<Value> &results);
+/// LinearAttention (query, key, value, past_state?, decay?, beta?) with the attributes
+/// update_rule, q_num_heads, kv_num_heads and scale.
+LogicalResult emitLinearAttention(NodeContext &ctx, llvm::SmallVectorImpl<Value> &results);
+
+/// (B, S, H*D) -> (B, H, S, D).
+Value splitHeads(NodeContext &ctx, Value x, int64_t heads);
+/// (B, H, S, D) -> (B, S, H*D).
+Value mergeHeads(NodeContext &ctx, Value x);
+/// lm.rotary of `x` (B, H, S, D) over its first 2 * `half` channels. With `positions`
+/// (B or 1, S), the caches are (max_position, >= half) tables indexed by position; without,
+/// they are already (B or 1, S, >= half).
+Value applyRotary(NodeContext &ctx, Value x, Value cosCache, Value sinCache, Value positions,
+                  SymInt half, bool interleaved);
 
 //===----------------------------------------------------------------------===//
 // Shared builders

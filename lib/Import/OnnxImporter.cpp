@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
@@ -539,7 +540,8 @@ namespace {
 const std::map<std::pair<std::string, std::string>, const OpEntry *> &registry() {
   static const auto *table = [] {
     auto *map = new std::map<std::pair<std::string, std::string>, const OpEntry *>();
-    for (ArrayRef<OpEntry> group : {elementwiseOps(), tensorOps(), linalgOps(), sequenceModelOps()})
+    for (ArrayRef<OpEntry> group :
+         {elementwiseOps(), tensorOps(), linalgOps(), sequenceModelOps(), contribOps()})
       for (const OpEntry &entry : group)
         (*map)[{entry.info.domain.str(), entry.info.opType.str()}] = &entry;
     return map;
@@ -1058,8 +1060,8 @@ OwningOpRef<ModuleOp> ssmc::importOnnxFile(MLIRContext *context, StringRef path,
                                            OnnxImportStatus &status) {
   GOOGLE_PROTOBUF_VERIFY_VERSION;
   context->loadDialect<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                       math::MathDialect, tensor::TensorDialect, LLVM::LLVMDialect, ssm::SSMDialect,
-                       lm::LMDialect, ssmrt::SSMRTDialect>();
+                       math::MathDialect, scf::SCFDialect, tensor::TensorDialect, LLVM::LLVMDialect,
+                       ssm::SSMDialect, lm::LMDialect, ssmrt::SSMRTDialect>();
   status = OnnxImportStatus::Ok;
   ModelImporter importer(context, path, status);
   OwningOpRef<ModuleOp> module = importer.run(options);

@@ -1,9 +1,10 @@
-//===- SequenceModelOps.cpp - the ssm domain and ONNX's Attention ---------===//
+//===- SequenceModelOps.cpp - the ssm domain and ONNX's sequence-model ops ===//
 //
 // The `ssm` ONNX domain (ONNX.md) maps one to one onto the ssm dialect: layouts follow
 // mamba_ssm's functional APIs, the parameters the dialect keeps in f32 (A, D, biases) are
 // converted, and 3-D B/C of the selective scan become one group. ONNX's Attention (opset 23)
-// becomes lm.attention.
+// becomes lm.attention, and CausalConvWithState (opset 27), whose layouts and (B, C, K-1)
+// states are ssm.CausalConv1d's, ssm.causal_conv1d.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,7 +102,10 @@ LogicalResult emitSSDChunkScan(NodeContext &ctx, SmallVectorImpl<Value> &results
   return success();
 }
 
-LogicalResult emitCausalConv1d(NodeContext &ctx, SmallVectorImpl<Value> &results) {
+} // namespace
+
+LogicalResult ssmc::onnx_import::emitCausalConv1d(NodeContext &ctx,
+                                                  SmallVectorImpl<Value> &results) {
   FailureOr<Value> x = ctx.required(0, "x"), w = ctx.required(1, "weight");
   if (failed(x) || failed(w))
     return failure();
@@ -141,6 +145,8 @@ LogicalResult emitCausalConv1d(NodeContext &ctx, SmallVectorImpl<Value> &results
   return success();
 }
 
+namespace {
+
 LogicalResult emitGatedRMSNorm(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   FailureOr<Value> x = ctx.required(0, "x"), w = ctx.required(1, "weight");
   if (failed(x) || failed(w))
@@ -162,8 +168,9 @@ LogicalResult emitGatedRMSNorm(NodeContext &ctx, SmallVectorImpl<Value> &results
   return success();
 }
 
-/// (B, S, H*D) -> (B, H, S, D).
-Value splitHeads(NodeContext &ctx, Value x, int64_t heads) {
+} // namespace
+
+Value ssmc::onnx_import::splitHeads(NodeContext &ctx, Value x, int64_t heads) {
   SmallVector<SymInt> s = symSizes(ctx, x);
   SymInt headDim = symFloorDiv(ctx.b, ctx.loc, s[2], SymInt::of(heads));
   Value r = reshapeTo(ctx, x, {s[0], s[1], SymInt::of(heads), headDim});
@@ -174,8 +181,7 @@ Value splitHeads(NodeContext &ctx, Value x, int64_t heads) {
                       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
-/// (B, H, S, D) -> (B, S, H*D).
-Value mergeHeads(NodeContext &ctx, Value x) {
+Value ssmc::onnx_import::mergeHeads(NodeContext &ctx, Value x) {
   SmallVector<OpFoldResult> sizes = ctx.sizes(x);
   std::swap(sizes[1], sizes[2]);
   AffineMap map = AffineMap::getPermutationMap(ArrayRef<unsigned>{0, 2, 1, 3}, ctx.b.getContext());
@@ -184,6 +190,8 @@ Value mergeHeads(NodeContext &ctx, Value x) {
   SmallVector<SymInt> s = symSizes(ctx, t);
   return reshapeTo(ctx, t, {s[0], s[1], symMul(ctx.b, ctx.loc, s[2], s[3])});
 }
+
+namespace {
 
 LogicalResult emitAttention(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   FailureOr<Value> q = ctx.required(0, "Q"), k = ctx.required(1, "K"), v = ctx.required(2, "V");
@@ -283,6 +291,18 @@ Value rotaryTable(NodeContext &ctx, Value cache, Value positions, SymInt half) {
       });
 }
 
+} // namespace
+
+Value ssmc::onnx_import::applyRotary(NodeContext &ctx, Value x, Value cosCache, Value sinCache,
+                                     Value positions, SymInt half, bool interleaved) {
+  Value cos = rotaryTable(ctx, cosCache, positions, half);
+  Value sin = rotaryTable(ctx, sinCache, positions, half);
+  return lm::RotaryOp::create(ctx.b, ctx.loc, x.getType(), x, cos, sin,
+                              interleaved ? ctx.b.getUnitAttr() : UnitAttr());
+}
+
+namespace {
+
 LogicalResult emitRotaryEmbedding(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   FailureOr<Value> x = ctx.required(0, "X"), cosCache = ctx.required(1, "cos_cache"),
                    sinCache = ctx.required(2, "sin_cache");
@@ -312,10 +332,8 @@ LogicalResult emitRotaryEmbedding(NodeContext &ctx, SmallVectorImpl<Value> &resu
   SymInt half = rotary > 0
                     ? SymInt::of(rotary / 2)
                     : symFloorDiv(ctx.b, ctx.loc, symDim(ctx.b, ctx.loc, input, 3), SymInt::of(2));
-  Value cos = rotaryTable(ctx, *cosCache, positions, half);
-  Value sin = rotaryTable(ctx, *sinCache, positions, half);
-  UnitAttr interleaved = ctx.getInt("interleaved", 0) ? ctx.b.getUnitAttr() : UnitAttr();
-  Value y = lm::RotaryOp::create(ctx.b, ctx.loc, input.getType(), input, cos, sin, interleaved);
+  Value y = applyRotary(ctx, input, *cosCache, *sinCache, positions, half,
+                        ctx.getInt("interleaved", 0) != 0);
   if (rank == 3)
     y = mergeHeads(ctx, y);
   results.push_back(y);
@@ -328,6 +346,9 @@ ArrayRef<OpEntry> ssmc::onnx_import::sequenceModelOps() {
   static const OpEntry ops[] = {
       {{"", "Attention", 23, "lm.attention; no qk_matmul_output, no causal mask with a cache"},
        emitAttention},
+      {{"", "CausalConvWithState", 27, "ssm.causal_conv1d"}, emitCausalConv1d},
+      {{"", "LinearAttention", 27, "scf.for over tokens of linalg (every update_rule)"},
+       emitLinearAttention},
       {{"", "RotaryEmbedding", 23, "lm.rotary"}, emitRotaryEmbedding},
       {{"ssm", "CausalConv1d", 1, "ssm.causal_conv1d"}, emitCausalConv1d},
       {{"ssm", "GatedRMSNorm", 1, "ssm.gated_rms_norm; silu gate, no bias"}, emitGatedRMSNorm},

@@ -158,6 +158,9 @@ def main() -> int:
     parser.add_argument("--filter", default="", help="only tests whose name contains this")
     parser.add_argument("--report", type=Path, help="write every case's outcome as JSON")
     parser.add_argument("--write-docs", type=Path, help="write SupportedONNXOps.md")
+    parser.add_argument("--all-claimed", action="store_true",
+                        help="fail when a case uses an op the importer does not claim (suites "
+                             "written for the importer's ops, such as test/onnx/contrib)")
     args = parser.parse_args()
 
     start = time.time()
@@ -177,6 +180,10 @@ def main() -> int:
                 op in supported and opsets.get(op[0], 0) >= supported[op][0] for op in ops)
             if claimed and ops:
                 cases.append((case, sorted(ops)))
+            elif args.all_claimed:
+                print(f"conformance: {case.name} uses ops the importer does not claim: "
+                      f"{sorted(ops)}", file=sys.stderr)
+                return 1
     print(f"conformance: {len(cases)} claimed cases of {len(supported)} supported ops",
           flush=True)
 
