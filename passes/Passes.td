@@ -263,7 +263,9 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
     their meaning, in two rounds:
 
     1. `x * sigmoid(x)` becomes `ssm.silu`; ONNX's Softplus and torch's thresholded
-       `where(x > 20, x, softplus(x))` become `ssm.softplus`.
+       `where(x > 20, x, softplus(x))` become `ssm.softplus`. The index clamps Slice puts
+       around sizes fold where sizes being `>= 0` and `s + c1 <= s + c2` (`c1 <= c2`) decide
+       them, so slices of dynamic shapes can be compared with tensor sizes.
     2. A depthwise convolution zero-padded by `K-1` before the sequence, with an optional bias,
        sliced back to the input length and optionally followed by `ssm.silu`, becomes
        `ssm.causal_conv1d` (activation `silu` when it absorbed one). `w * x / sqrt(mean(x^2) +

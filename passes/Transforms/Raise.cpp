@@ -220,6 +220,84 @@ struct RaiseSoftplus : OpRewritePattern<linalg::GenericOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Size arithmetic
+//===----------------------------------------------------------------------===//
+
+/// `c` where `v = base + c` (an `arith.addi` of a constant), for that `base`; none otherwise.
+std::optional<int64_t> offsetOf(Value v, Value base) {
+  auto add = v.getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return std::nullopt;
+  for (auto [a, c] : {std::pair(add.getLhs(), add.getRhs()), std::pair(add.getRhs(), add.getLhs())})
+    if (a == base)
+      if (std::optional<int64_t> constant = getConstantIntValue(c))
+        return constant;
+  return std::nullopt;
+}
+
+/// Whether index `v` is a size: a tensor dimension, a non-negative constant, or a sum or product
+/// of sizes.
+bool isSize(Value v) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return *c >= 0;
+  if (v.getDefiningOp<tensor::DimOp>())
+    return true;
+  if (auto add = v.getDefiningOp<arith::AddIOp>())
+    return isSize(add.getLhs()) && isSize(add.getRhs());
+  if (auto mul = v.getDefiningOp<arith::MulIOp>())
+    return isSize(mul.getLhs()) && isSize(mul.getRhs());
+  return false;
+}
+
+/// Whether `a <= b` for index values, from sizes being >= 0 and `s + c1 <= s + c2` when
+/// `c1 <= c2` (sizes are far from overflowing).
+bool knownAtMost(Value a, Value b) {
+  std::optional<int64_t> ca = getConstantIntValue(a), cb = getConstantIntValue(b);
+  if (ca && cb)
+    return *ca <= *cb;
+  if (ca && *ca <= 0)
+    return isSize(b);
+  if (a == b)
+    return true;
+  if (std::optional<int64_t> c = offsetOf(b, a))
+    return *c >= 0 && isSize(a);
+  return false;
+}
+
+/// The clamps that Slice's index arithmetic puts around sizes, folded where the facts above
+/// decide them: `min`/`max` of ordered values, and `size < 0`. What they leave is what lets the
+/// patterns below compare slice bounds with tensor sizes on dynamic shapes.
+template <typename OpTy, bool isMin> struct FoldSizeClamp : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op, PatternRewriter &rewriter) const override {
+    Value a = op.getLhs(), b = op.getRhs();
+    if (!op.getType().isIndex())
+      return failure();
+    if (knownAtMost(a, b)) {
+      rewriter.replaceOp(op, isMin ? a : b);
+      return success();
+    }
+    if (knownAtMost(b, a)) {
+      rewriter.replaceOp(op, isMin ? b : a);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// `size < 0` is false.
+struct FoldNegativeSize : OpRewritePattern<arith::CmpIOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::CmpIOp op, PatternRewriter &rewriter) const override {
+    if (op.getPredicate() != arith::CmpIPredicate::slt || !op.getLhs().getType().isIndex() ||
+        !isSize(op.getLhs()) || getConstantIntValue(op.getRhs()) != 0)
+      return failure();
+    rewriter.replaceOpWithNewOp<arith::ConstantIntOp>(op, 0, 1);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // Causal convolution
 //===----------------------------------------------------------------------===//
 
@@ -270,7 +348,7 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
         current = add->getResult(0);
     if (high[2] != 0) {
       auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(soleUser(current));
-      if (!slice || !sliceToInputLength(slice, x))
+      if (!slice || !sliceToInputLength(slice, x, fill.getDpsInitOperand(0)->get(), high[2]))
         return rewriter.notifyMatchFailure(conv, "not sliced back to the input length");
       current = slice.getResult();
     }
@@ -314,12 +392,15 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
     return ok ? bias : nullptr;
   }
 
-  /// Whether `slice` keeps positions [0, L) of all batches and channels, L the length of `x`.
-  static bool sliceToInputLength(tensor::ExtractSliceOp slice, Value x) {
+  /// Whether `slice` keeps positions [0, L) of all batches and channels, L the length of `x`:
+  /// a dynamic size must be `tensor.dim` of `x`, or the size the convolution's output `init`
+  /// was created with (less the `high` padding along L), which a valid convolution ties to `x`.
+  static bool sliceToInputLength(tensor::ExtractSliceOp slice, Value x, Value init, int64_t high) {
     if (!slice.hasUnitStride() || slice.getSourceType().getRank() != 3 ||
         !llvm::all_of(slice.getMixedOffsets(), isZeroInteger))
       return false;
     auto xType = cast<RankedTensorType>(x.getType());
+    auto empty = init.getDefiningOp<tensor::EmptyOp>();
     SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
     for (int64_t d = 0; d < 3; ++d) {
       std::optional<int64_t> size = getConstantIntValue(sizes[d]);
@@ -328,10 +409,17 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
           return false;
         continue;
       }
-      auto dim = dyn_cast_if_present<Value>(sizes[d])
-                     ? cast<Value>(sizes[d]).getDefiningOp<tensor::DimOp>()
-                     : nullptr;
-      if (!dim || dim.getSource() != x || getConstantIntValue(dim.getIndex()) != d)
+      auto value = dyn_cast_if_present<Value>(sizes[d]);
+      if (!value)
+        return false;
+      auto dim = value.getDefiningOp<tensor::DimOp>();
+      if (dim && dim.getSource() == x && getConstantIntValue(dim.getIndex()) == d)
+        continue;
+      if (!empty || !empty.getType().isDynamicDim(d))
+        return false;
+      Value created = empty.getDynamicSize(d);
+      int64_t pad = d == 2 ? high : 0;
+      if (pad == 0 ? created != value : offsetOf(created, value) != pad)
         return false;
     }
     return true;
@@ -669,7 +757,9 @@ struct Raise : ssm::impl::SSMRaiseBase<Raise> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     RewritePatternSet activations(context), blocks(context);
-    activations.add<RaiseSiLU, RaiseSoftplus>(context);
+    activations.add<RaiseSiLU, RaiseSoftplus, FoldNegativeSize>(context);
+    activations.add<FoldSizeClamp<arith::MinSIOp, true>, FoldSizeClamp<arith::MaxSIOp, false>>(
+        context);
     blocks.add<RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm, RaiseRotary>(context);
     FrozenRewritePatternSet first(std::move(activations)), second(std::move(blocks));
     if (failed(applyPatternsGreedily(getOperation(), first)) ||

@@ -483,3 +483,67 @@ func.func @unequal_halves(%x: tensor<2x3x2x4xf32>) -> tensor<2x3x2x4xf32> {
   } -> tensor<2x3x2x4xf32>
   return %y : tensor<2x3x2x4xf32>
 }
+
+// -----
+
+// Dynamic batch and length: Slice's clamps around the sizes fold from the facts that sizes are
+// >= 0 and L <= L + 3, and the slice back to L matches the length the output was created with.
+// CHECK-LABEL: func @dynamic_causal_conv
+// CHECK-SAME: (%[[X:.*]]: tensor<?x96x?xf32>, %[[W:.*]]: tensor<96x4xf32>)
+// CHECK-NOT: arith.minsi
+// CHECK: %[[Y:.*]], %{{.*}} = ssm.causal_conv1d %[[X]], %[[W]] activation = silu
+// CHECK-SAME: -> (tensor<?x96x?xf32>, tensor<?x96x3xf32>)
+// CHECK-NEXT: return %[[Y]]
+func.func @dynamic_causal_conv(%x: tensor<?x96x?xf32>, %w: tensor<96x4xf32>) -> tensor<?x96x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %b = tensor.dim %x, %c0 : tensor<?x96x?xf32>
+  %l = tensor.dim %x, %c2 : tensor<?x96x?xf32>
+  %p = tensor.pad %x low[0, 0, 3] high[0, 0, 3] {
+  ^bb0(%i: index, %j: index, %k: index):
+    tensor.yield %zero : f32
+  } : tensor<?x96x?xf32> to tensor<?x96x?xf32>
+  %out = arith.addi %l, %c3 : index
+  %e = tensor.empty(%b, %out) : tensor<?x96x?xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x96x?xf32>) -> tensor<?x96x?xf32>
+  %c = linalg.depthwise_conv_1d_ncw_cw {dilations = dense<1> : vector<1xi64>, strides = dense<1> : vector<1xi64>}
+      ins(%p, %w : tensor<?x96x?xf32>, tensor<96x4xf32>) outs(%f : tensor<?x96x?xf32>) -> tensor<?x96x?xf32>
+  // Slice(starts = 0, ends = L) as the importer clamps it.
+  %start = arith.minsi %out, %c0 : index
+  %neg = arith.cmpi slt, %l, %c0 : index
+  %wrapped = arith.addi %l, %out : index
+  %end0 = arith.select %neg, %wrapped, %l : index
+  %end1 = arith.maxsi %end0, %c0 : index
+  %end = arith.minsi %end1, %out : index
+  %diff = arith.subi %end, %start : index
+  %size = arith.maxsi %diff, %c0 : index
+  %s = tensor.extract_slice %c[0, 0, %start] [%b, 96, %size] [1, 1, 1] : tensor<?x96x?xf32> to tensor<?x96x?xf32>
+  %y = ssm.silu %s : tensor<?x96x?xf32> -> tensor<?x96x?xf32>
+  return %y : tensor<?x96x?xf32>
+}
+
+// Sliced to another length L2 that nothing ties to L: left as it is.
+// CHECK-LABEL: func @dynamic_other_length
+// CHECK-NOT: ssm.causal_conv1d
+// CHECK: tensor.extract_slice
+func.func @dynamic_other_length(%x: tensor<?x96x?xf32>, %w: tensor<96x4xf32>, %l2: index) -> tensor<?x96x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %b = tensor.dim %x, %c0 : tensor<?x96x?xf32>
+  %l = tensor.dim %x, %c2 : tensor<?x96x?xf32>
+  %p = tensor.pad %x low[0, 0, 3] high[0, 0, 3] {
+  ^bb0(%i: index, %j: index, %k: index):
+    tensor.yield %zero : f32
+  } : tensor<?x96x?xf32> to tensor<?x96x?xf32>
+  %out = arith.addi %l, %c3 : index
+  %e = tensor.empty(%b, %out) : tensor<?x96x?xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x96x?xf32>) -> tensor<?x96x?xf32>
+  %c = linalg.depthwise_conv_1d_ncw_cw {dilations = dense<1> : vector<1xi64>, strides = dense<1> : vector<1xi64>}
+      ins(%p, %w : tensor<?x96x?xf32>, tensor<96x4xf32>) outs(%f : tensor<?x96x?xf32>) -> tensor<?x96x?xf32>
+  %s = tensor.extract_slice %c[0, 0, 0] [%b, 96, %l2] [1, 1, 1] : tensor<?x96x?xf32> to tensor<?x96x?xf32>
+  return %s : tensor<?x96x?xf32>
+}
