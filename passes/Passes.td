@@ -255,7 +255,7 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
 }
 
 def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
-  let summary = "Recognise SiLU, softplus, RMS norms, causal convolutions and RoPE in plain ops";
+  let summary = "Recognise SiLU, softplus, norms, causal convs, RoPE and attention in plain ops";
   let description = [{
     Exported models spell these building blocks with standard ops, which the importer turns
     into one linalg op per ONNX node. This pass matches those subgraphs on structure (every
@@ -274,7 +274,11 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
        to `(..., G, D/G)` and back), it becomes `ssm.gated_rms_norm`, as does an
        `lm.rms_norm` (ONNX's RMSNormalization) of `y * silu(z)`. Rotate-half RoPE,
        `x * cos + cat(-x2, x1) * sin` on `(B, H, L, R)` with constant `(1, .., L, R)` tables
-       whose halves are equal, becomes `lm.rotary` on the half tables.
+       whose halves are equal, becomes `lm.rotary` on the half tables. torch's decomposed
+       scaled-dot-product attention (q and k^T each scaled, `repeat_kv` by unsqueeze, expand
+       and reshape, an additive mask, softmax, the NaN guard, the product with v) becomes
+       `lm.attention` with GQA, the mask and the product of the two scales, followed by the same
+       guard on its output.
 
     Anything that does not match exactly stays as it is and keeps its meaning.
 

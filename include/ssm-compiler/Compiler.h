@@ -50,7 +50,7 @@ struct CompileOptions {
   std::string entry = "main";
   /// Lower ssm.selective_scan and ssm.ssd through their decomposition instead of fused.
   bool decompose = false;
-  /// Recognise SiLU, softplus, RMS norms, causal convolutions and RoPE written as plain ops.
+  /// Recognise SiLU, softplus, norms, causal convolutions, RoPE and attention in plain ops.
   bool raise = true;
   /// CPU baselines to build host code for; the runtime picks the best one the machine has.
   std::vector<std::string> cpuBaselines = {"x86-64-v3", "x86-64"};

@@ -1,10 +1,10 @@
 //===- Raise.cpp - recognise SSM building blocks written as plain ops -----===//
 //
-// Exported models spell SiLU, softplus, RMS norms, the causal convolution and RoPE with standard
-// ops, which the importer turns into one linalg op per ONNX node. The patterns here recognise
-// those subgraphs on structure and replace them with the ssm/lm ops that carry their meaning.
-// Each pattern checks every operand, map and constant it relies on; anything else is left as
-// it is, so the unmatched graph stays correct.
+// Exported models spell SiLU, softplus, RMS norms, the causal convolution, RoPE and attention
+// with standard ops, which the importer turns into one linalg op per ONNX node. The patterns here
+// recognise those subgraphs on structure and replace them with the ssm/lm ops that carry their
+// meaning. Each pattern checks every operand, map and constant it relies on; anything else is left
+// as it is, so the unmatched graph stays correct.
 //
 // Two greedy rounds: the element-wise activations first, then the patterns that absorb them
 // (a convolution followed by SiLU, a norm gated by SiLU).
@@ -21,6 +21,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <limits>
 #include <optional>
 
 namespace mlir::ssm {
@@ -753,6 +754,297 @@ struct RaiseGatedRMSNormalization : OpRewritePattern<lm::RMSNormOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// The shape of a ranked tensor value.
+ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+
+/// Whether `op` is a generic with the given indexing maps (as written over its loops).
+bool hasMaps(linalg::GenericOp op, ArrayRef<SmallVector<AffineExpr>> maps) {
+  SmallVector<AffineMap> actual = op.getIndexingMapsArray();
+  if (actual.size() != maps.size())
+    return false;
+  for (auto [map, exprs] : llvm::zip(actual, maps))
+    if (map != AffineMap::get(op.getNumLoops(), 0, exprs, op.getContext()))
+      return false;
+  return true;
+}
+
+/// Whether `v` is a `linalg.fill` of `value`.
+bool filledWith(Value v, double value) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  return fill && isConstant(fill.value(), value);
+}
+
+/// `(a, b)` where `t[b0,b1,i,j] = sum_k a[b0,b1,i,k] * b[b0,b1,k,j]`, from zero.
+std::optional<std::pair<Value, Value>> batchMatmulOf(Value t) {
+  auto op = t.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || op.getNumLoops() != 5 ||
+      op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return std::nullopt;
+  MLIRContext *c = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, c); };
+  if (!hasMaps(op, {{d(0), d(1), d(2), d(4)}, {d(0), d(1), d(4), d(3)}, {d(0), d(1), d(2), d(3)}}))
+    return std::nullopt;
+  Block *body = op.getBody();
+  Value acc = body->getArgument(2);
+  bool ok = commutes<arith::AddFOp>(
+      body->getTerminator()->getOperand(0), [&](Value v) { return v == acc; },
+      [&](Value v) {
+        return commutes<arith::MulFOp>(
+            v, [&](Value a) { return a == body->getArgument(0); },
+            [&](Value b) { return b == body->getArgument(1); });
+      });
+  if (!ok || !filledWith(op.getDpsInitOperand(0)->get(), 0.0))
+    return std::nullopt;
+  return std::pair(op.getDpsInputOperand(0)->get(), op.getDpsInputOperand(1)->get());
+}
+
+/// The input of a generic that only moves elements: one input read through `map`, yielded as
+/// it is, into an identity output.
+Value movedBy(Value t, ArrayRef<AffineExpr> map) {
+  auto op = t.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      op.getBody()->getTerminator()->getOperand(0) != op.getBody()->getArgument(0))
+    return nullptr;
+  SmallVector<AffineExpr> identity;
+  for (unsigned i = 0; i < op.getNumLoops(); ++i)
+    identity.push_back(getAffineDimExpr(i, op.getContext()));
+  if (!hasMaps(op, {SmallVector<AffineExpr>(map), identity}))
+    return nullptr;
+  return op.getDpsInputOperand(0)->get();
+}
+
+/// `k (B, Hkv, S, D)` where `t` is HF's `repeat_kv(k, H / Hkv)`: (B, H, S, D), or flattened to
+/// (B*H, S, D); `k` unsqueezed to (B, Hkv, 1, S, D) and broadcast along the new dimension, or
+/// `k` itself when Hkv = H.
+Value repeatedKvOf(Value t) {
+  auto reshape = t.getDefiningOp<tensor::ReshapeOp>();
+  Value source = reshape ? reshape.getSource() : t;
+  ArrayRef<int64_t> shape = shapeOf(t);
+  if (!cast<RankedTensorType>(t.getType()).hasStaticShape())
+    return nullptr;
+  MLIRContext *c = t.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, c); };
+  Value k = source;
+  if (Value unsqueezed = movedBy(source, {d(0), d(1), getAffineConstantExpr(0, c), d(3), d(4)})) {
+    auto inner = unsqueezed.getDefiningOp<tensor::ReshapeOp>();
+    if (!inner || shapeOf(unsqueezed)[2] != 1)
+      return nullptr;
+    k = inner.getSource();
+  }
+  ArrayRef<int64_t> ks = shapeOf(k);
+  if (ks.size() != 4 || !cast<RankedTensorType>(k.getType()).hasStaticShape())
+    return nullptr;
+  int64_t elements = ShapedType::getNumElements(shape);
+  int64_t rep = elements / ShapedType::getNumElements(ks);
+  if (rep < 1 || rep * ShapedType::getNumElements(ks) != elements)
+    return nullptr;
+  // Rows of (B, Hkv, rep, S, D) in row-major order: head h = hkv * rep + r reads k[hkv].
+  SmallVector<int64_t> heads{ks[0], ks[1] * rep, ks[2], ks[3]};
+  SmallVector<int64_t> flat{ks[0] * ks[1] * rep, ks[2], ks[3]};
+  if (shape != ArrayRef<int64_t>(heads) && shape != ArrayRef<int64_t>(flat))
+    return nullptr;
+  if (k == source && rep != 1)
+    return nullptr;
+  return k;
+}
+
+/// `(k, dk)` where `t (B, H, D, S)` is the keys transposed for `q @ k^T`: a transpose of the
+/// repeated keys, on (B*H, S, D) then reshaped, or on (B, H, S, D).
+Value keysOf(Value t) {
+  MLIRContext *c = t.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, c); };
+  if (Value r = movedBy(t, {d(0), d(1), d(3), d(2)}))
+    return repeatedKvOf(r);
+  auto reshape = t.getDefiningOp<tensor::ReshapeOp>();
+  Value r = reshape ? movedBy(reshape.getSource(), {d(0), d(2), d(1)}) : nullptr;
+  return r ? repeatedKvOf(r) : nullptr;
+}
+
+/// `x * c` for a constant scalar `c` (one side of torch's sqrt-split scale), or `x` and 1.
+std::pair<Value, double> scaledOf(Value t) {
+  std::optional<Elementwise> e = Elementwise::of(t);
+  Value x;
+  std::optional<double> c;
+  if (e && commutes<arith::MulFOp>(
+               e->yielded(), [&](Value v) { return static_cast<bool>(x = e->same(v)); },
+               [&](Value v) { return static_cast<bool>(c = constantOf(v, &*e)); }))
+    return {x, *c};
+  return {t, 1.0};
+}
+
+/// A reduction over the last dimension of `t` from `init`, combining with `combine(acc, in)`.
+template <typename Combine> Value rowReductionOf(Value t, double init, Combine &&combine) {
+  auto op = t.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return nullptr;
+  unsigned rank = op.getNumLoops();
+  SmallVector<AffineExpr> all, rows;
+  for (unsigned i = 0; i < rank; ++i)
+    all.push_back(getAffineDimExpr(i, op.getContext()));
+  rows.assign(all.begin(), all.end() - 1);
+  Block *body = op.getBody();
+  if (!hasMaps(op, {all, rows}) || !filledWith(op.getDpsInitOperand(0)->get(), init) ||
+      !combine(body->getTerminator()->getOperand(0), body->getArgument(1), body->getArgument(0)))
+    return nullptr;
+  return op.getDpsInputOperand(0)->get();
+}
+
+/// The logits `s` where `p = softmax(s)` over the last dimension, as exported:
+/// `exp(s - max(s)) / sum(exp(s - max(s)))`.
+Value softmaxOf(Value p) {
+  std::optional<Elementwise> e = Elementwise::of(p);
+  auto div = e ? e->yielded().getDefiningOp<arith::DivFOp>() : nullptr;
+  auto exp = div ? div.getLhs().getDefiningOp<math::ExpOp>() : nullptr;
+  OpOperand *sumOperand = div ? e->input(div.getRhs()) : nullptr;
+  Value shifted = exp ? e->same(exp.getOperand()) : nullptr;
+  if (!shifted || !sumOperand)
+    return nullptr;
+  auto rows = [&](Value t) {
+    unsigned rank = shapeOf(t).size();
+    SmallVector<AffineExpr> exprs;
+    for (unsigned i = 0; i + 1 < rank; ++i)
+      exprs.push_back(getAffineDimExpr(i, t.getContext()));
+    return AffineMap::get(rank, 0, exprs, t.getContext());
+  };
+  if (e->mapOf(sumOperand) != rows(p) ||
+      rowReductionOf(sumOperand->get(), 0.0, [](Value y, Value acc, Value in) {
+        auto add = y.getDefiningOp<arith::AddFOp>();
+        auto x = add && add.getLhs() == acc ? add.getRhs().getDefiningOp<math::ExpOp>() : nullptr;
+        return x && x.getOperand() == in;
+      }) != shifted)
+    return nullptr;
+  std::optional<Elementwise> sub = Elementwise::of(shifted);
+  auto subf = sub ? sub->yielded().getDefiningOp<arith::SubFOp>() : nullptr;
+  Value s = subf ? sub->same(subf.getLhs()) : nullptr;
+  OpOperand *maxOperand = subf ? sub->input(subf.getRhs()) : nullptr;
+  if (!s || !maxOperand || sub->mapOf(maxOperand) != rows(p))
+    return nullptr;
+  auto isMax = [](Value y, Value acc, Value in) {
+    auto max = y.getDefiningOp<arith::MaximumFOp>();
+    return max && ((max.getLhs() == acc && max.getRhs() == in) ||
+                   (max.getLhs() == in && max.getRhs() == acc));
+  };
+  Value maxOf = rowReductionOf(maxOperand->get(), -std::numeric_limits<double>::infinity(), isMax);
+  return maxOf == s ? s : nullptr;
+}
+
+/// `p` where `t = isnan(p) ? 0 : p` (torch's guard for rows with every key masked).
+Value nanToZeroOf(Value t) {
+  std::optional<Elementwise> e = Elementwise::of(t);
+  auto select = e ? e->yielded().getDefiningOp<arith::SelectOp>() : nullptr;
+  if (!select || !isConstant(select.getTrueValue(), 0.0, &*e))
+    return nullptr;
+  Value p = e->same(select.getFalseValue()), isNan = e->same(select.getCondition());
+  std::optional<Elementwise> n = isNan ? Elementwise::of(isNan) : std::nullopt;
+  auto cmp = n ? n->yielded().getDefiningOp<arith::CmpFOp>() : nullptr;
+  if (!p || !cmp || cmp.getPredicate() != arith::CmpFPredicate::UNO ||
+      cmp.getLhs() != cmp.getRhs() || n->same(cmp.getLhs()) != p)
+    return nullptr;
+  return p;
+}
+
+/// torch's decomposed scaled-dot-product attention (opset < 23): `softmax(q' @ k'^T + mask) @
+/// v'` with `q' = q * c1`, `k' = repeat_kv(k) * c2`, `v' = repeat_kv(v)`, and the NaN guard ->
+/// `lm.attention` with scale `c1 * c2`, followed by the same guard on its output (a row with
+/// every key masked gives zeros, not NaN).
+struct RaiseAttention : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op, PatternRewriter &rewriter) const override {
+    if (op->getNumResults() != 1)
+      return failure();
+    std::optional<std::pair<Value, Value>> pv = batchMatmulOf(op->getResult(0));
+    if (!pv)
+      return failure();
+    Value guarded = nanToZeroOf(pv->first);
+    Value logits = softmaxOf(guarded ? guarded : pv->first);
+    if (!logits)
+      return rewriter.notifyMatchFailure(op, "not softmax(..) @ v");
+    Value mask, scores = logits;
+    if (std::optional<Elementwise> m = Elementwise::of(logits)) {
+      auto add = m->yielded().getDefiningOp<arith::AddFOp>();
+      for (auto [a, b] : add ? SmallVector<std::pair<Value, Value>>{{add.getLhs(), add.getRhs()},
+                                                                    {add.getRhs(), add.getLhs()}}
+                             : SmallVector<std::pair<Value, Value>>{}) {
+        OpOperand *maskOperand = m->input(b);
+        if (m->same(a) && maskOperand && isBroadcast(m->mapOf(maskOperand), maskOperand->get())) {
+          scores = m->same(a);
+          mask = maskOperand->get();
+          break;
+        }
+      }
+    }
+    std::optional<std::pair<Value, Value>> qk = batchMatmulOf(scores);
+    if (!qk)
+      return rewriter.notifyMatchFailure(op, "not q @ k^T");
+    auto [q, qScale] = scaledOf(qk->first);
+    auto [kt, kScale] = scaledOf(qk->second);
+    Value k = keysOf(kt), v = repeatedKvOf(pv->second);
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    if (!k || !v || !isActivation(type) ||
+        getElementTypeOrSelf(q.getType()) != getElementTypeOrSelf(k.getType()) ||
+        getElementTypeOrSelf(v.getType()) != type.getElementType() ||
+        getElementTypeOrSelf(q.getType()) != type.getElementType() || shapeOf(q).size() != 4 ||
+        shapeOf(k)[1] != shapeOf(v)[1] || shapeOf(k)[2] != shapeOf(v)[2] ||
+        shapeOf(q)[1] % shapeOf(k)[1] != 0 || !(qScale * kScale > 0.0))
+      return rewriter.notifyMatchFailure(op, "keys, values or scale of another form");
+    if (mask && getElementTypeOrSelf(mask.getType()) != type.getElementType())
+      return rewriter.notifyMatchFailure(op, "mask of another type");
+    Location loc = op.getLoc();
+    auto kType = cast<RankedTensorType>(k.getType()), vType = cast<RankedTensorType>(v.getType());
+    auto attention = lm::AttentionOp::create(
+        rewriter, loc, type, kType, vType, q, k, v, mask, Value(), Value(), UnitAttr(),
+        rewriter.getF32FloatAttr(static_cast<float>(qScale * kScale)),
+        rewriter.getF32FloatAttr(0.0f));
+    Value out = attention.getOut();
+    if (guarded)
+      out = zeroNaN(rewriter, loc, out);
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+
+  /// Whether `map` reads `t` of the same rank, dimension i at loop i or at 0 where it is 1.
+  static bool isBroadcast(AffineMap map, Value t) {
+    ArrayRef<int64_t> shape = shapeOf(t);
+    if (map.getNumResults() != shape.size() || map.getNumDims() != shape.size())
+      return false;
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      if (expr == getAffineDimExpr(i, map.getContext()))
+        continue;
+      auto c = dyn_cast<AffineConstantExpr>(expr);
+      if (!c || c.getValue() != 0 || shape[i] != 1)
+        return false;
+    }
+    return true;
+  }
+
+  static Value zeroNaN(PatternRewriter &rewriter, Location loc, Value out) {
+    auto type = cast<RankedTensorType>(out.getType());
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+    SmallVector<utils::IteratorType> parallel(type.getRank(), utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               rewriter, loc, type, ValueRange{out}, ValueRange{init},
+               ArrayRef<AffineMap>{identity, identity}, parallel,
+               [](OpBuilder &b, Location l, ValueRange args) {
+                 Value nan =
+                     arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, args[0], args[0]);
+                 Value zero =
+                     arith::ConstantOp::create(b, l, b.getFloatAttr(args[0].getType(), 0.0));
+                 linalg::YieldOp::create(b, l,
+                                         Value(arith::SelectOp::create(b, l, nan, zero, args[0])));
+               })
+        .getResult(0);
+  }
+};
+
 struct Raise : ssm::impl::SSMRaiseBase<Raise> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
@@ -760,7 +1052,8 @@ struct Raise : ssm::impl::SSMRaiseBase<Raise> {
     activations.add<RaiseSiLU, RaiseSoftplus, FoldNegativeSize>(context);
     activations.add<FoldSizeClamp<arith::MinSIOp, true>, FoldSizeClamp<arith::MaxSIOp, false>>(
         context);
-    blocks.add<RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm, RaiseRotary>(context);
+    blocks.add<RaiseAttention, RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm,
+               RaiseRotary>(context);
     FrozenRewritePatternSet first(std::move(activations)), second(std::move(blocks));
     if (failed(applyPatternsGreedily(getOperation(), first)) ||
         failed(applyPatternsGreedily(getOperation(), second)))

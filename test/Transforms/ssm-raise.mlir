@@ -547,3 +547,272 @@ func.func @dynamic_other_length(%x: tensor<?x96x?xf32>, %w: tensor<96x4xf32>, %l
   %s = tensor.extract_slice %c[0, 0, 0] [%b, 96, %l2] [1, 1, 1] : tensor<?x96x?xf32> to tensor<?x96x?xf32>
   return %s : tensor<?x96x?xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+#rep = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, 0, d3, d4)>
+#swap = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+#scalar4 = affine_map<(d0, d1, d2, d3) -> ()>
+#bmask = affine_map<(d0, d1, d2, d3) -> (0, 0, d2, d3)>
+#rows = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#mmA = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+#mmB = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+#mmC = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+
+// torch's decomposed SDPA with GQA (2 query heads on 1 key/value head): sqrt-split scale on q
+// and k^T, an additive causal mask, softmax, the NaN guard.
+// CHECK-LABEL: func @decomposed_attention
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x2x3x4xf32>, %[[K:.*]]: tensor<1x1x3x4xf32>, %[[V:.*]]: tensor<1x1x3x4xf32>)
+// CHECK: %[[MASK:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x3x3xf32>
+// CHECK: %[[O:.*]], %{{.*}}, %{{.*}} = lm.attention %[[Q]], %[[K]], %[[V]] mask(%[[MASK]]) {scale = 2.500000e-01 : f32}
+// CHECK-SAME: -> (tensor<1x2x3x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[O]] : tensor<1x2x3x4xf32>)
+// CHECK: arith.cmpf uno
+// CHECK: arith.select
+// CHECK: return %[[G]]
+func.func @decomposed_attention(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %mask = arith.constant dense<[[[[0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %s5 = arith.constant dense<[1, 1, 1, 3, 4]> : tensor<5xi64>
+  %s3 = arith.constant dense<[2, 3, 4]> : tensor<3xi64>
+  %s4t = arith.constant dense<[1, 2, 4, 3]> : tensor<4xi64>
+  %s4 = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  // repeat_kv(k, 2), flattened to (B*H, S, D), transposed, back to (B, H, D, S); scaled.
+  %k5 = tensor.reshape %k(%s5) : (tensor<1x1x3x4xf32>, tensor<5xi64>) -> tensor<1x1x1x3x4xf32>
+  %ek = tensor.empty() : tensor<1x1x2x3x4xf32>
+  %kr = linalg.generic {indexing_maps = [#rep, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%k5 : tensor<1x1x1x3x4xf32>) outs(%ek : tensor<1x1x2x3x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x1x2x3x4xf32>
+  %kf = tensor.reshape %kr(%s3) : (tensor<1x1x2x3x4xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
+  %et = tensor.empty() : tensor<2x4x3xf32>
+  %kt3 = linalg.generic {indexing_maps = [#swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%kf : tensor<2x3x4xf32>) outs(%et : tensor<2x4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<2x4x3xf32>
+  %kt = tensor.reshape %kt3(%s4t) : (tensor<2x4x3xf32>, tensor<4xi64>) -> tensor<1x2x4x3xf32>
+  %ekt = tensor.empty() : tensor<1x2x4x3xf32>
+  %kts = linalg.generic {indexing_maps = [#id4, #scalar4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%kt, %half : tensor<1x2x4x3xf32>, tensor<f32>) outs(%ekt : tensor<1x2x4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x3xf32>
+  %eq = tensor.empty() : tensor<1x2x3x4xf32>
+  %qs = linalg.generic {indexing_maps = [#id4, #scalar4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%q, %half : tensor<1x2x3x4xf32>, tensor<f32>) outs(%eq : tensor<1x2x3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3x4xf32>
+  // scores, mask, softmax, NaN guard.
+  %es = tensor.empty() : tensor<1x2x3x3xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc = linalg.generic {indexing_maps = [#mmA, #mmB, #mmC], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%qs, %kts : tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) outs(%fs : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %lg = linalg.generic {indexing_maps = [#id4, #bmask, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sc, %mask : tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %er = tensor.empty() : tensor<1x2x3xf32>
+  %fm = linalg.fill ins(%ninf : f32) outs(%er : tensor<1x2x3xf32>) -> tensor<1x2x3xf32>
+  %mx = linalg.generic {indexing_maps = [#id4, #rows], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%lg : tensor<1x2x3x3xf32>) outs(%fm : tensor<1x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %o, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3xf32>
+  %sh = linalg.generic {indexing_maps = [#id4, #rows, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%lg, %mx : tensor<1x2x3x3xf32>, tensor<1x2x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%er : tensor<1x2x3xf32>) -> tensor<1x2x3xf32>
+  %sm = linalg.generic {indexing_maps = [#id4, #rows], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%sh : tensor<1x2x3x3xf32>) outs(%f0 : tensor<1x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %e = math.exp %a : f32
+    %s = arith.addf %o, %e : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3xf32>
+  %p = linalg.generic {indexing_maps = [#id4, #rows, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sh, %sm : tensor<1x2x3x3xf32>, tensor<1x2x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %e = math.exp %a : f32
+    %d = arith.divf %e, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x3x3xf32>
+  %eb = tensor.empty() : tensor<1x2x3x3xi1>
+  %isnan = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%p : tensor<1x2x3x3xf32>) outs(%eb : tensor<1x2x3x3xi1>) {
+  ^bb0(%a: f32, %o: i1):
+    %n = arith.cmpf uno, %a, %a : f32
+    linalg.yield %n : i1
+  } -> tensor<1x2x3x3xi1>
+  %zt = arith.constant dense<0.0> : tensor<f32>
+  %pg = linalg.generic {indexing_maps = [#id4, #scalar4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%isnan, %zt, %p : tensor<1x2x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%c: i1, %a: f32, %b: f32, %o: f32):
+    %s = arith.select %c, %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  // repeat_kv(v, 2) (B, H, S, D)
+  %v5 = tensor.reshape %v(%s5) : (tensor<1x1x3x4xf32>, tensor<5xi64>) -> tensor<1x1x1x3x4xf32>
+  %vr = linalg.generic {indexing_maps = [#rep, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%v5 : tensor<1x1x1x3x4xf32>) outs(%ek : tensor<1x1x2x3x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x1x2x3x4xf32>
+  %vh = tensor.reshape %vr(%s4) : (tensor<1x1x2x3x4xf32>, tensor<4xi64>) -> tensor<1x2x3x4xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eq : tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %out = linalg.generic {indexing_maps = [#mmA, #mmB, #mmC], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%pg, %vh : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) outs(%fo : tensor<1x2x3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x4xf32>
+  return %out : tensor<1x2x3x4xf32>
+}
+
+// The values scaled before the product: no longer softmax(q k^T) v of the inputs.
+// CHECK-LABEL: func @scaled_values
+// CHECK-NOT: lm.attention
+// CHECK: return
+func.func @scaled_values(%q: tensor<1x2x3x4xf32>, %k: tensor<1x1x3x4xf32>, %v: tensor<1x1x3x4xf32>) -> tensor<1x2x3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %half = arith.constant dense<0.5> : tensor<f32>
+  %mask = arith.constant dense<[[[[0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0]]]]> : tensor<1x1x3x3xf32>
+  %s5 = arith.constant dense<[1, 1, 1, 3, 4]> : tensor<5xi64>
+  %s3 = arith.constant dense<[2, 3, 4]> : tensor<3xi64>
+  %s4t = arith.constant dense<[1, 2, 4, 3]> : tensor<4xi64>
+  %s4 = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+  // repeat_kv(k, 2), flattened to (B*H, S, D), transposed, back to (B, H, D, S); scaled.
+  %k5 = tensor.reshape %k(%s5) : (tensor<1x1x3x4xf32>, tensor<5xi64>) -> tensor<1x1x1x3x4xf32>
+  %ek = tensor.empty() : tensor<1x1x2x3x4xf32>
+  %kr = linalg.generic {indexing_maps = [#rep, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%k5 : tensor<1x1x1x3x4xf32>) outs(%ek : tensor<1x1x2x3x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x1x2x3x4xf32>
+  %kf = tensor.reshape %kr(%s3) : (tensor<1x1x2x3x4xf32>, tensor<3xi64>) -> tensor<2x3x4xf32>
+  %et = tensor.empty() : tensor<2x4x3xf32>
+  %kt3 = linalg.generic {indexing_maps = [#swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%kf : tensor<2x3x4xf32>) outs(%et : tensor<2x4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<2x4x3xf32>
+  %kt = tensor.reshape %kt3(%s4t) : (tensor<2x4x3xf32>, tensor<4xi64>) -> tensor<1x2x4x3xf32>
+  %ekt = tensor.empty() : tensor<1x2x4x3xf32>
+  %kts = linalg.generic {indexing_maps = [#id4, #scalar4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%kt, %half : tensor<1x2x4x3xf32>, tensor<f32>) outs(%ekt : tensor<1x2x4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x4x3xf32>
+  %eq = tensor.empty() : tensor<1x2x3x4xf32>
+  %qs = linalg.generic {indexing_maps = [#id4, #scalar4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%q, %half : tensor<1x2x3x4xf32>, tensor<f32>) outs(%eq : tensor<1x2x3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3x4xf32>
+  // scores, mask, softmax, NaN guard.
+  %es = tensor.empty() : tensor<1x2x3x3xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc = linalg.generic {indexing_maps = [#mmA, #mmB, #mmC], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%qs, %kts : tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) outs(%fs : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %lg = linalg.generic {indexing_maps = [#id4, #bmask, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sc, %mask : tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %er = tensor.empty() : tensor<1x2x3xf32>
+  %fm = linalg.fill ins(%ninf : f32) outs(%er : tensor<1x2x3xf32>) -> tensor<1x2x3xf32>
+  %mx = linalg.generic {indexing_maps = [#id4, #rows], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%lg : tensor<1x2x3x3xf32>) outs(%fm : tensor<1x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %o, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3xf32>
+  %sh = linalg.generic {indexing_maps = [#id4, #rows, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%lg, %mx : tensor<1x2x3x3xf32>, tensor<1x2x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%er : tensor<1x2x3xf32>) -> tensor<1x2x3xf32>
+  %sm = linalg.generic {indexing_maps = [#id4, #rows], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%sh : tensor<1x2x3x3xf32>) outs(%f0 : tensor<1x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %e = math.exp %a : f32
+    %s = arith.addf %o, %e : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3xf32>
+  %p = linalg.generic {indexing_maps = [#id4, #rows, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%sh, %sm : tensor<1x2x3x3xf32>, tensor<1x2x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %e = math.exp %a : f32
+    %d = arith.divf %e, %b : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x3x3xf32>
+  %eb = tensor.empty() : tensor<1x2x3x3xi1>
+  %isnan = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%p : tensor<1x2x3x3xf32>) outs(%eb : tensor<1x2x3x3xi1>) {
+  ^bb0(%a: f32, %o: i1):
+    %n = arith.cmpf uno, %a, %a : f32
+    linalg.yield %n : i1
+  } -> tensor<1x2x3x3xi1>
+  %zt = arith.constant dense<0.0> : tensor<f32>
+  %pg = linalg.generic {indexing_maps = [#id4, #scalar4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%isnan, %zt, %p : tensor<1x2x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) outs(%es : tensor<1x2x3x3xf32>) {
+  ^bb0(%c: i1, %a: f32, %b: f32, %o: f32):
+    %s = arith.select %c, %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  // repeat_kv(v, 2) (B, H, S, D); scaled
+  %v5 = tensor.reshape %v(%s5) : (tensor<1x1x3x4xf32>, tensor<5xi64>) -> tensor<1x1x1x3x4xf32>
+  %vr = linalg.generic {indexing_maps = [#rep, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%v5 : tensor<1x1x1x3x4xf32>) outs(%ek : tensor<1x1x2x3x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<1x1x2x3x4xf32>
+  %vh = tensor.reshape %vr(%s4) : (tensor<1x1x2x3x4xf32>, tensor<4xi64>) -> tensor<1x2x3x4xf32>
+  %vs = linalg.generic {indexing_maps = [#id4, #scalar4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%vh, %half : tensor<1x2x3x4xf32>, tensor<f32>) outs(%eq : tensor<1x2x3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<1x2x3x4xf32>
+  %fo = linalg.fill ins(%zero : f32) outs(%eq : tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %out = linalg.generic {indexing_maps = [#mmA, #mmB, #mmC], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%pg, %vs : tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) outs(%fo : tensor<1x2x3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x4xf32>
+  return %out : tensor<1x2x3x4xf32>
+}

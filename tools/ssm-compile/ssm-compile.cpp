@@ -60,7 +60,7 @@ static cl::opt<bool> decompose("decompose",
 static cl::opt<bool> noRaise("no-raise",
                              cl::desc("Keep plain-op subgraphs as they are instead of "
                                       "recognising SiLU, softplus, RMS norms, causal "
-                                      "convolutions and RoPE (ssm-raise)"),
+                                      "convolutions, RoPE and attention (ssm-raise)"),
                              cl::init(false), cl::cat(category));
 static cl::list<std::string> cpus("cpu", cl::desc("CPU baselines to build host code for"),
                                   cl::CommaSeparated, cl::cat(category));
