@@ -6,8 +6,9 @@
 // meaning. Each pattern checks every operand, map and constant it relies on; anything else is left
 // as it is, so the unmatched graph stays correct.
 //
-// Two greedy rounds: the element-wise activations first, then the patterns that absorb them
-// (a convolution followed by SiLU, a norm gated by SiLU).
+// Two greedy rounds: the element-wise activations (and the folding of Slice's clamps around
+// sizes) first, then the patterns that absorb them (a convolution followed by SiLU, a norm
+// gated by SiLU) and the larger blocks.
 //
 //===----------------------------------------------------------------------===//
 
