@@ -1005,15 +1005,14 @@ template <typename OpTy> struct LowerActivation : OpRewritePattern<OpTy> {
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
     AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
     SmallVector<utils::IteratorType> iterators(type.getRank(), utils::IteratorType::parallel);
-    Fn body = fn;
     auto generic = linalg::GenericOp::create(
         rewriter, loc, type, ValueRange{op.getX()}, ValueRange{init},
         ArrayRef<AffineMap>{identity, identity}, iterators,
-        [body](OpBuilder &b, Location l, ValueRange args) {
+        [fn = fn](OpBuilder &b, Location l, ValueRange args) {
           Type element = args[0].getType();
           Type wide = element.isF64() ? element : b.getF32Type();
           Value x = element == wide ? args[0] : arith::ExtFOp::create(b, l, wide, args[0]);
-          Value y = body(b, l, x);
+          Value y = fn(b, l, x);
           if (element != wide)
             y = arith::TruncFOp::create(b, l, element, y);
           linalg::YieldOp::create(b, l, y);

@@ -21,6 +21,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -167,6 +168,67 @@ Value softplusOf(Value t) {
 }
 
 //===----------------------------------------------------------------------===//
+// Shared matchers
+//===----------------------------------------------------------------------===//
+
+/// `(a, b)` and `(b, a)`: the two operand orders of a commutative op.
+std::array<std::pair<Value, Value>, 2> bothOrders(Value a, Value b) { return {{{a, b}, {b, a}}}; }
+
+/// `(d0, .., d_{rank-1}) -> (d0, .., d_{rank-2})`: the rows of a reduction over the last
+/// dimension.
+AffineMap rowsMap(unsigned rank, MLIRContext *context) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    exprs.push_back(getAffineDimExpr(i, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+/// The shape of a ranked tensor value.
+ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+
+/// Whether `op` is a generic with the given indexing maps (as written over its loops).
+bool hasMaps(linalg::GenericOp op, ArrayRef<SmallVector<AffineExpr>> maps) {
+  SmallVector<AffineMap> actual = op.getIndexingMapsArray();
+  if (actual.size() != maps.size())
+    return false;
+  for (auto [map, exprs] : llvm::zip(actual, maps))
+    if (map != AffineMap::get(op.getNumLoops(), 0, exprs, op.getContext()))
+      return false;
+  return true;
+}
+
+/// Whether `v` is a `linalg.fill` of `value`.
+bool filledWith(Value v, double value) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  return fill && isConstant(fill.value(), value);
+}
+
+/// A reduction over the last dimension of `t` from `init`, combining with `combine(acc, in)`.
+template <typename Combine> Value rowReductionOf(Value t, double init, Combine &&combine) {
+  auto op = t.getDefiningOp<linalg::GenericOp>();
+  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return nullptr;
+  unsigned rank = op.getNumLoops();
+  MLIRContext *context = op.getContext();
+  Block *body = op.getBody();
+  if (op.getIndexingMapsArray() !=
+          SmallVector<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, context),
+                                 rowsMap(rank, context)} ||
+      !filledWith(op.getDpsInitOperand(0)->get(), init) ||
+      !combine(body->getTerminator()->getOperand(0), body->getArgument(1), body->getArgument(0)))
+    return nullptr;
+  return op.getDpsInputOperand(0)->get();
+}
+
+/// Whether `y = acc + in` in either order (a sum reduction's body).
+bool isSum(Value y, Value acc, Value in) {
+  return commutes<arith::AddFOp>(
+      y, [&](Value v) { return v == acc; }, [&](Value v) { return v == in; });
+}
+
+//===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 
@@ -230,7 +292,7 @@ std::optional<int64_t> offsetOf(Value v, Value base) {
   auto add = v.getDefiningOp<arith::AddIOp>();
   if (!add)
     return std::nullopt;
-  for (auto [a, c] : {std::pair(add.getLhs(), add.getRhs()), std::pair(add.getRhs(), add.getLhs())})
+  for (auto [a, c] : bothOrders(add.getLhs(), add.getRhs()))
     if (a == base)
       if (std::optional<int64_t> constant = getConstantIntValue(c))
         return constant;
@@ -520,28 +582,9 @@ std::optional<RmsMatch> rmsOf(Value normed) {
   if (!sum || ShapedType::isDynamic(d))
     return std::nullopt;
   // sum over the last dimension of x^2, from zero.
-  auto reduce = sum.getDefiningOp<linalg::GenericOp>();
-  if (!reduce || reduce.getNumDpsInputs() != 1 || reduce.getNumDpsInits() != 1 ||
-      reduce.getNumReductionLoops() != 1 || reduce.getNumLoops() != rank ||
-      reduce.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+  Value squared = rowReductionOf(sum, 0.0, isSum);
+  if (!squared)
     return std::nullopt;
-  OpOperand *in = reduce.getDpsInputOperand(0);
-  SmallVector<AffineExpr> kept;
-  for (int64_t i = 0; i + 1 < rank; ++i)
-    kept.push_back(getAffineDimExpr(i, reduce.getContext()));
-  if (!reduce.getMatchingIndexingMap(in).isIdentity() ||
-      reduce.getMatchingIndexingMap(reduce.getDpsInitOperand(0)) !=
-          AffineMap::get(rank, 0, kept, reduce.getContext()))
-    return std::nullopt;
-  Block *body = reduce.getBody();
-  auto add = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || !((add.getLhs() == body->getArgument(0) && add.getRhs() == body->getArgument(1)) ||
-                (add.getLhs() == body->getArgument(1) && add.getRhs() == body->getArgument(0))))
-    return std::nullopt;
-  auto fill = reduce.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
-  if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
-    return std::nullopt;
-  Value squared = in->get();
   Value base = unary(squared, [](const Elementwise &e) -> Value {
     if (auto pow = e.yielded().getDefiningOp<math::PowFOp>())
       return isConstant(pow.getRhs(), 2.0, &e) ? e.same(pow.getLhs()) : nullptr;
@@ -707,28 +750,23 @@ struct RaiseRotary : OpRewritePattern<linalg::GenericOp> {
     auto add = e->yielded().getDefiningOp<arith::AddFOp>();
     if (!add)
       return failure();
-    // `t * table`: the tensor and the table operand.
-    auto product = [&](Value scalar) -> std::pair<Value, OpOperand *> {
-      std::optional<Elementwise> m = Elementwise::of(e->same(scalar) ? e->same(scalar) : Value());
+    // `t * table` with a constant RoPE table: `t` and the table's first half.
+    auto product = [&](Value scalar) -> std::pair<Value, DenseFPElementsAttr> {
+      Value t = e->same(scalar);
+      std::optional<Elementwise> m = t ? Elementwise::of(t) : std::nullopt;
       auto mul = m ? m->yielded().getDefiningOp<arith::MulFOp>() : nullptr;
       if (!mul || m->op.getNumDpsInputs() != 2)
-        return {nullptr, nullptr};
-      for (auto [a, b] :
-           {std::pair(mul.getLhs(), mul.getRhs()), std::pair(mul.getRhs(), mul.getLhs())})
-        if (Value t = m->same(a); t && m->input(b) && !m->same(b))
-          return {t, m->input(b)};
-      return {nullptr, nullptr};
+        return {};
+      for (auto [a, b] : bothOrders(mul.getLhs(), mul.getRhs()))
+        if (Value x = m->same(a); x && m->input(b) && !m->same(b))
+          return {x, halfTableOf(*m, m->input(b))};
+      return {};
     };
-    for (auto [p, q] :
-         {std::pair(add.getLhs(), add.getRhs()), std::pair(add.getRhs(), add.getLhs())}) {
-      auto [x, cosOperand] = product(p);
-      auto [rotated, sinOperand] = product(q);
-      if (!x || !rotated || x.getType() != type || rotateHalfOf(rotated) != x)
-        continue;
-      DenseFPElementsAttr cos = halfTableOf(*Elementwise::of(e->same(p)), cosOperand);
-      DenseFPElementsAttr sin = halfTableOf(*Elementwise::of(e->same(q)), sinOperand);
-      if (!cos || !sin || cos.getType() != sin.getType() ||
-          cos.getType().getDimSize(1) != type.getDimSize(2))
+    for (auto [p, q] : bothOrders(add.getLhs(), add.getRhs())) {
+      auto [x, cos] = product(p);
+      auto [rotated, sin] = product(q);
+      if (!x || !rotated || x.getType() != type || rotateHalfOf(rotated) != x || !cos || !sin ||
+          cos.getType() != sin.getType() || cos.getType().getDimSize(1) != type.getDimSize(2))
         continue;
       Location loc = op.getLoc();
       Value cosTable = arith::ConstantOp::create(rewriter, loc, cos);
@@ -758,26 +796,6 @@ struct RaiseGatedRMSNormalization : OpRewritePattern<lm::RMSNormOp> {
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
-
-/// The shape of a ranked tensor value.
-ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
-
-/// Whether `op` is a generic with the given indexing maps (as written over its loops).
-bool hasMaps(linalg::GenericOp op, ArrayRef<SmallVector<AffineExpr>> maps) {
-  SmallVector<AffineMap> actual = op.getIndexingMapsArray();
-  if (actual.size() != maps.size())
-    return false;
-  for (auto [map, exprs] : llvm::zip(actual, maps))
-    if (map != AffineMap::get(op.getNumLoops(), 0, exprs, op.getContext()))
-      return false;
-  return true;
-}
-
-/// Whether `v` is a `linalg.fill` of `value`.
-bool filledWith(Value v, double value) {
-  auto fill = v.getDefiningOp<linalg::FillOp>();
-  return fill && isConstant(fill.value(), value);
-}
 
 /// `(a, b)` where `t[b0,b1,i,j] = sum_k a[b0,b1,i,k] * b[b0,b1,k,j]`, from zero.
 std::optional<std::pair<Value, Value>> batchMatmulOf(Value t) {
@@ -879,25 +897,6 @@ std::pair<Value, double> scaledOf(Value t) {
   return {t, 1.0};
 }
 
-/// A reduction over the last dimension of `t` from `init`, combining with `combine(acc, in)`.
-template <typename Combine> Value rowReductionOf(Value t, double init, Combine &&combine) {
-  auto op = t.getDefiningOp<linalg::GenericOp>();
-  if (!op || op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumReductionLoops() != 1 ||
-      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
-    return nullptr;
-  unsigned rank = op.getNumLoops();
-  SmallVector<AffineExpr> all, rows;
-  for (unsigned i = 0; i < rank; ++i)
-    all.push_back(getAffineDimExpr(i, op.getContext()));
-  rows.assign(all.begin(), all.end() - 1);
-  Block *body = op.getBody();
-  if (!hasMaps(op, {all, rows}) || !filledWith(op.getDpsInitOperand(0)->get(), init) ||
-      !combine(body->getTerminator()->getOperand(0), body->getArgument(1), body->getArgument(0)))
-    return nullptr;
-  return op.getDpsInputOperand(0)->get();
-}
-
 /// The logits `s` where `p = softmax(s)` over the last dimension, as exported:
 /// `exp(s - max(s)) / sum(exp(s - max(s)))`.
 Value softmaxOf(Value p) {
@@ -908,14 +907,8 @@ Value softmaxOf(Value p) {
   Value shifted = exp ? e->same(exp.getOperand()) : nullptr;
   if (!shifted || !sumOperand)
     return nullptr;
-  auto rows = [&](Value t) {
-    unsigned rank = shapeOf(t).size();
-    SmallVector<AffineExpr> exprs;
-    for (unsigned i = 0; i + 1 < rank; ++i)
-      exprs.push_back(getAffineDimExpr(i, t.getContext()));
-    return AffineMap::get(rank, 0, exprs, t.getContext());
-  };
-  if (e->mapOf(sumOperand) != rows(p) ||
+  AffineMap rows = rowsMap(shapeOf(p).size(), p.getContext());
+  if (e->mapOf(sumOperand) != rows ||
       rowReductionOf(sumOperand->get(), 0.0, [](Value y, Value acc, Value in) {
         auto add = y.getDefiningOp<arith::AddFOp>();
         auto x = add && add.getLhs() == acc ? add.getRhs().getDefiningOp<math::ExpOp>() : nullptr;
@@ -926,12 +919,11 @@ Value softmaxOf(Value p) {
   auto subf = sub ? sub->yielded().getDefiningOp<arith::SubFOp>() : nullptr;
   Value s = subf ? sub->same(subf.getLhs()) : nullptr;
   OpOperand *maxOperand = subf ? sub->input(subf.getRhs()) : nullptr;
-  if (!s || !maxOperand || sub->mapOf(maxOperand) != rows(p))
+  if (!s || !maxOperand || sub->mapOf(maxOperand) != rows)
     return nullptr;
   auto isMax = [](Value y, Value acc, Value in) {
-    auto max = y.getDefiningOp<arith::MaximumFOp>();
-    return max && ((max.getLhs() == acc && max.getRhs() == in) ||
-                   (max.getLhs() == in && max.getRhs() == acc));
+    return commutes<arith::MaximumFOp>(
+        y, [&](Value v) { return v == acc; }, [&](Value v) { return v == in; });
   };
   Value maxOf = rowReductionOf(maxOperand->get(), -std::numeric_limits<double>::infinity(), isMax);
   return maxOf == s ? s : nullptr;
@@ -969,11 +961,9 @@ struct RaiseAttention : OpRewritePattern<linalg::GenericOp> {
     if (!logits)
       return rewriter.notifyMatchFailure(op, "not softmax(..) @ v");
     Value mask, scores = logits;
-    if (std::optional<Elementwise> m = Elementwise::of(logits)) {
-      auto add = m->yielded().getDefiningOp<arith::AddFOp>();
-      for (auto [a, b] : add ? SmallVector<std::pair<Value, Value>>{{add.getLhs(), add.getRhs()},
-                                                                    {add.getRhs(), add.getLhs()}}
-                             : SmallVector<std::pair<Value, Value>>{}) {
+    std::optional<Elementwise> m = Elementwise::of(logits);
+    if (auto add = m ? m->yielded().getDefiningOp<arith::AddFOp>() : nullptr) {
+      for (auto [a, b] : bothOrders(add.getLhs(), add.getRhs())) {
         OpOperand *maskOperand = m->input(b);
         if (m->same(a) && maskOperand && isBroadcast(m->mapOf(maskOperand), maskOperand->get())) {
           scores = m->same(a);
