@@ -255,7 +255,7 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
 }
 
 def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
-  let summary = "Recognise SiLU, softplus, norms, causal convs, RoPE and attention in plain ops";
+  let summary = "Recognise SiLU, softplus, norms, convs, RoPE, attention and the SSD in plain ops";
   let description = [{
     Exported models spell these building blocks with standard ops, which the importer turns
     into one linalg op per ONNX node. This pass matches those subgraphs on structure (every
@@ -278,7 +278,14 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
        scaled-dot-product attention (q and k^T each scaled, `repeat_kv` by unsqueeze, expand
        and reshape, an additive mask, softmax, the NaN guard, the product with v) becomes
        `lm.attention` with GQA, the mask and the product of the two scales, followed by the same
-       guard on its output.
+       guard on its output. transformers' chunked SSD (`torch_forward` of the Mamba-2 mixers:
+       `x * dt` and `A * dt` padded and cut into chunks, `exp(segment_sum(A))` masked by
+       `C B^T` within chunks, chunk states decayed by `exp(A_cumsum[-1] - A_cumsum)`, passed
+       between chunks by `exp(segment_sum(pad(A_cumsum[-1])))`, read out by
+       `C states exp(A_cumsum)`, plus `D * x`) becomes `ssm.ssd`. Every step is checked on
+       the indices it combines, seen through transposes, broadcasts and reshapes; B and C
+       repeated per head (`repeat_interleave`) become groups, and `clamp(softplus(dt + bias))`
+       becomes the op's `dt_bias`, `dt_softplus`, `dt_min` and `dt_max`.
 
     Anything that does not match exactly stays as it is and keeps its meaning.
 

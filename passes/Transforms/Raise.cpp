@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Transforms/RaiseSSD.h"
 
 #include "dialects/lm/LMOps.h"
 #include "dialects/ssm/SSMOps.h"
@@ -1045,6 +1046,7 @@ struct Raise : ssm::impl::SSMRaiseBase<Raise> {
         context);
     blocks.add<RaiseAttention, RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm,
                RaiseRotary>(context);
+    ssm::populateRaiseSSDPatterns(blocks);
     FrozenRewritePatternSet first(std::move(activations)), second(std::move(blocks));
     if (failed(applyPatternsGreedily(getOperation(), first)) ||
         failed(applyPatternsGreedily(getOperation(), second)))
