@@ -268,7 +268,9 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
        them, so slices of dynamic shapes can be compared with tensor sizes.
     2. A depthwise convolution zero-padded by `K-1` before the sequence, with an optional bias,
        sliced back to the input length and optionally followed by `ssm.silu`, becomes
-       `ssm.causal_conv1d` (activation `silu` when it absorbed one). `w * x / sqrt(mean(x^2) +
+       `ssm.causal_conv1d` (activation `silu` when it absorbed one); so does the decode form
+       `conv(concat(state, x))` with a `K-1`-column state, which becomes `init(state)`, its
+       final state replacing the slice `concat(state, x)[..., -(K-1):]`. `w * x / sqrt(mean(x^2) +
        eps)` over the last dimension (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul) becomes
        `lm.rms_norm`; computed on `y * silu(z)`, or in groups of the last dimension (a reshape
        to `(..., G, D/G)` and back), it becomes `ssm.gated_rms_norm`, as does an
