@@ -186,6 +186,15 @@ def SSMLowerToGpu : Pass<"ssm-lower-to-gpu", "ModuleOp"> {
     `ssm.tiling`. With the default tiling, kernels with half the states per lane are built
     too, and host code launches those when `B * D * N / (K * 32)`, the default's warps, is
     under 8 per SM of the GPU (`chip`): small batches get twice the warps.
+
+    `ssm.selective_scan` over a static single step (`L = 1`, a decode step) with a static `N`
+    of 4 to 128 (a power of two) gets a kernel of its own instead: a (batch, channel) row's
+    states lie on `N / 4` lanes, four per lane, each lane reading and writing its states as
+    one 16-byte vector, 128 threads per block. When `u` is the output of an
+    `ssm.causal_conv1d` used nowhere else, with a static width of 2 to 8, whose final state is
+    used only after the scan, the kernel computes the conv too (the dot product over the
+    carried columns and the new one, SiLU, rounding to the conv's output type, and the shifted
+    state) and the conv op goes away: one launch per layer step.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",

@@ -19,7 +19,10 @@ struct SelectiveScanBuffers {
   Value perGroup; // channels per group of B and C, at least 1
   Value y, hLast;
 };
-SelectiveScanBuffers prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env);
+/// `u`, when given, is read in place of the op's operand: a buffer of the same shape, for a
+/// kernel that computes u itself (the GPU decode step fuses the causal conv that produces it).
+SelectiveScanBuffers prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env,
+                                          Value u = {});
 
 void populateSSMToLoopsPatterns(RewritePatternSet &patterns);
 void populateLMToLoopsPatterns(RewritePatternSet &patterns);

@@ -14,6 +14,10 @@
 // read a tile ahead), or, in the staged kernel, from shared memory, where the block copies
 // them a stage at a time (double-buffered, one barrier per stage) in f32 for all its channels.
 //
+// A one-step ssm.selective_scan (a decode step) gets a kernel of its own: each lane updates
+// four states of one row with 16-byte accesses, and the causal conv that produces u, when
+// nothing else reads its output, is computed in the same kernel.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/LoopEmitter.h"
@@ -746,6 +750,281 @@ private:
   const ssmc::GpuTarget &target;
 };
 
+//===----------------------------------------------------------------------===//
+// The decode step: ssm.selective_scan over one step, fused with the causal conv before it
+//===----------------------------------------------------------------------===//
+
+/// A (batch, channel) row's N states lie on N / 4 adjacent lanes of a warp, four per lane: one
+/// 16-byte vector of the f32 state, read and written once.
+constexpr int64_t kDecodeStatesPerLane = 4;
+constexpr int64_t kDecodeThreads = 128;
+
+/// The causal conv that produces a one-step scan's `u`, when the decode kernel can compute it
+/// in place: its output feeds only the scan, its width is static (2 to 8), and every use of its
+/// final state comes after the scan in the same block (where the kernel's result can replace
+/// it).
+CausalConv1dOp fusableConv(SelectiveScanOp op) {
+  auto conv = op.getU().getDefiningOp<CausalConv1dOp>();
+  if (!conv || !conv.getY().hasOneUse() || conv->getBlock() != op->getBlock())
+    return {};
+  int64_t width = cast<RankedTensorType>(conv.getW().getType()).getDimSize(1);
+  if (ShapedType::isDynamic(width) || width < 2 || width > 8)
+    return {};
+  for (Operation *user : conv.getFinalState().getUsers())
+    if (user->getBlock() != op->getBlock() || !op->isBeforeInBlock(user))
+      return {};
+  return conv;
+}
+
+/// The decode kernel's operands.
+struct DecodeParams {
+  Value x, w, convBias, convState, convFinal; // the fused conv's, or null
+  Value u, delta, a, b, c, d, z, bias, h0, y, hLast;
+  Value rows, channels, perGroup;
+};
+
+/// Builds the decode kernel's body: each row's u (the conv over its K - 1 carried columns and
+/// the new one, then SiLU, rounded to the conv's output type as the unfused program stores
+/// it), its step size, one update of its N states and the gated output, reduced over the
+/// row's lanes with a butterfly.
+void buildDecodeKernel(OpBuilder &b, Location loc, SelectiveScanOp op, CausalConv1dOp conv,
+                       int64_t n, const DecodeParams &in) {
+  Emitter e(b, loc);
+  const int64_t lanes = n / kDecodeStatesPerLane, rowsPerWarp = 32 / lanes;
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value lane = e.remi(tid, e.index(32)), warp = e.divi(tid, e.index(32));
+  Value p = e.remi(lane, e.index(lanes));
+  Value row = e.addi(e.muli(bid, e.index(kDecodeThreads / lanes)),
+                     e.addi(e.muli(warp, e.index(rowsPerWarp)), e.divi(lane, e.index(lanes))));
+  // Rows past the end run along on the last row (every lane takes part in the shuffles) and
+  // store nothing.
+  Value active = e.cmpi(arith::CmpIPredicate::ult, row, in.rows);
+  Value r = e.mini(row, e.subi(in.rows, e.index(1)));
+  Value bi = e.divi(r, in.channels), dd = e.remi(r, in.channels);
+  Value g = e.divi(dd, in.perGroup);
+  Value zero = e.index(0);
+  Value firstLane = e.cmpi(arith::CmpIPredicate::eq, p, zero);
+  auto when = [&](Value condition, function_ref<void()> body) {
+    auto ifOp = scf::IfOp::create(b, loc, condition, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    body();
+  };
+  Value writer = arith::AndIOp::create(b, loc, active, firstLane);
+
+  Value u;
+  if (conv) {
+    int64_t width = cast<MemRefType>(in.w.getType()).getDimSize(1);
+    SmallVector<Value> columns;
+    for (int64_t j = 0; j + 1 < width; ++j)
+      columns.push_back(in.convState ? e.load(in.convState, {bi, dd, e.index(j)}) : e.f32(0.0));
+    columns.push_back(e.load(in.x, {bi, dd, zero}));
+    u = in.convBias ? e.load(in.convBias, {dd}) : e.f32(0.0);
+    for (int64_t j = 0; j < width; ++j)
+      u = e.fma(e.load(in.w, {dd, e.index(j)}), columns[j], u);
+    if (conv.getActivation() == Activation::silu)
+      u = fastSilu(b, loc, u);
+    Type stored = cast<RankedTensorType>(conv.getY().getType()).getElementType();
+    if (!stored.isF32()) {
+      Value rounded = arith::TruncFOp::create(b, loc, stored, u);
+      u = arith::ExtFOp::create(b, loc, b.getF32Type(), rounded);
+    }
+    when(writer, [&] {
+      for (int64_t j = 0; j + 1 < width; ++j)
+        Emitter(b, loc).store(columns[j + 1], in.convFinal, {bi, dd, e.index(j)});
+    });
+  } else {
+    u = e.load(in.u, {bi, dd, zero});
+  }
+
+  Value dt = e.load(in.delta, {bi, dd, zero});
+  if (in.bias)
+    dt = e.add(dt, e.load(in.bias, {dd}));
+  if (op.getDeltaSoftplus())
+    dt = fastSoftplus(b, loc, dt);
+
+  // This lane's four states, and their A, B and C: one vector load each.
+  Value first = e.muli(p, e.index(kDecodeStatesPerLane));
+  auto four = [&](Value memref, SmallVector<Value> indices) {
+    Type element = cast<MemRefType>(memref.getType()).getElementType();
+    int64_t bytes = element.getIntOrFloatBitWidth() / 8;
+    Value vector = vector::LoadOp::create(
+        b, loc, VectorType::get({kDecodeStatesPerLane}, element), memref, indices,
+        /*nontemporal=*/false, llvm::MaybeAlign(kDecodeStatesPerLane * bytes));
+    return unpackToF32(b, loc, vector);
+  };
+  SmallVector<Value> h =
+      in.h0 ? four(in.h0, {bi, dd, first}) : SmallVector<Value>(kDecodeStatesPerLane, e.f32(0.0));
+  SmallVector<Value> a = four(in.a, {dd, first});
+  SmallVector<Value> bRow = four(in.b, {bi, g, first}), cRow = four(in.c, {bi, g, first});
+  Value dtu = e.mul(dt, u), out;
+  for (int64_t i = 0; i < kDecodeStatesPerLane; ++i) {
+    Value decay = fastExp2(b, loc, e.mul(dt, e.mul(a[i], e.f32(1.4426950408889634))));
+    h[i] = e.fma(decay, h[i], e.mul(dtu, bRow[i]));
+    out = out ? e.fma(cRow[i], h[i], out) : e.mul(cRow[i], h[i]);
+  }
+  for (int64_t offset = lanes / 2; offset >= 1; offset /= 2)
+    out = e.add(out,
+                shuffle(b, loc, out, arith::ConstantIntOp::create(b, loc, b.getI32Type(), offset),
+                        gpu::ShuffleMode::XOR));
+  if (in.d)
+    out = e.fma(e.load(in.d, {dd}), u, out);
+  if (in.z)
+    out = e.mul(out, fastSilu(b, loc, e.load(in.z, {bi, dd, zero})));
+  when(writer, [&] { Emitter(b, loc).store(out, in.y, {bi, dd, zero}); });
+  when(active, [&] {
+    Emitter s(b, loc);
+    if (cast<MemRefType>(in.hLast.getType()).getElementType().isF32()) {
+      Value vector = vector::FromElementsOp::create(
+          b, loc, VectorType::get({kDecodeStatesPerLane}, b.getF32Type()), h);
+      vector::StoreOp::create(b, loc, vector, in.hLast, ValueRange{bi, dd, first},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+      return;
+    }
+    for (int64_t i = 0; i < kDecodeStatesPerLane; ++i)
+      s.store(h[i], in.hLast, {bi, dd, s.addi(first, s.index(i))});
+  });
+  gpu::ReturnOp::create(b, loc);
+}
+
+/// ssm.selective_scan over a static single step (a decode step) as one kernel that also
+/// computes the causal conv feeding it (fusableConv): the conv state shift, the dot product and
+/// SiLU, the step size, the state update and the gated output of one token, each state read
+/// and written once.
+struct DecodeStepToGpu : OpRewritePattern<SelectiveScanOp> {
+  explicit DecodeStepToGpu(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(SelectiveScanOp op, PatternRewriter &rewriter) const override {
+    if (cast<RankedTensorType>(op.getU().getType()).getDimSize(2) != 1)
+      return rewriter.notifyMatchFailure(op, "L is not a static 1");
+    int64_t n = cast<RankedTensorType>(op.getA().getType()).getDimSize(1);
+    if (ShapedType::isDynamic(n) || n % kDecodeStatesPerLane != 0 ||
+        !isPowerOfTwo(n / kDecodeStatesPerLane) || n / kDecodeStatesPerLane > 32)
+      return rewriter.notifyMatchFailure(op, "N is not a static 4, 8, ..., 128");
+    Value env = findEnvironment(op);
+    auto module = op->getParentOfType<ModuleOp>();
+    if (!env || !module)
+      return failure();
+    Location loc = op.getLoc();
+    Emitter e(rewriter, loc);
+    CausalConv1dOp conv = fusableConv(op);
+
+    DecodeParams params;
+    SmallVector<Value> args;
+    if (conv) {
+      Checker check(e, env, "ssm.causal_conv1d");
+      params.x = bufferOf(rewriter, loc, conv.getX());
+      params.w = bufferOf(rewriter, loc, conv.getW());
+      params.convBias = conv.getBias() ? bufferOf(rewriter, loc, conv.getBias()) : Value();
+      params.convState = conv.getState() ? bufferOf(rewriter, loc, conv.getState()) : Value();
+      check.equalDims(params.w, 0, "w", params.x, 1, "x");
+      if (params.convBias)
+        check.equalDims(params.convBias, 0, "bias", params.x, 1, "x");
+      if (params.convState) {
+        check.equalDims(params.convState, 0, "state", params.x, 0, "x");
+        check.equalDims(params.convState, 1, "state", params.x, 1, "x");
+        if (cast<MemRefType>(params.convState.getType()).isDynamicDim(2))
+          check.equal(e.dim(params.convState, 2),
+                      e.index(cast<MemRefType>(params.w.getType()).getDimSize(1) - 1),
+                      "the width of 'state' must be K - 1");
+      }
+    }
+    SelectiveScanBuffers ops = prepareSelectiveScan(rewriter, op, env, params.x);
+    int64_t width = conv ? cast<MemRefType>(params.w.getType()).getDimSize(1) : 0;
+    if (conv) {
+      auto sType = cast<RankedTensorType>(conv.getFinalState().getType());
+      params.convFinal = allocResult(
+          rewriter, loc, sType, dynamicSizes(sType, {ops.batch, ops.channels, e.index(width - 1)}));
+    }
+    // B and C of one step, (B, G, N, 1), as (B, G, N): a lane's four states are contiguous.
+    auto oneStep = [&](Value memref) {
+      return memref::CollapseShapeOp::create(rewriter, loc, memref,
+                                             ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    };
+    params.u = conv ? Value() : ops.u;
+    params.delta = ops.delta;
+    params.a = ops.a;
+    params.b = oneStep(ops.b);
+    params.c = oneStep(ops.c);
+    params.d = ops.d;
+    params.z = ops.z;
+    params.bias = ops.bias;
+    params.h0 = ops.h0;
+    params.y = ops.y;
+    params.hLast = ops.hLast;
+    params.rows = e.muli(ops.batch, ops.channels);
+    params.channels = ops.channels;
+    params.perGroup = ops.perGroup;
+
+    // Kernel arguments: the present buffers, then the dimensions.
+    SmallVector<Value *> slots{
+        &params.x,     &params.w,     &params.convBias, &params.convState, &params.convFinal,
+        &params.u,     &params.delta, &params.a,        &params.b,         &params.c,
+        &params.d,     &params.z,     &params.bias,     &params.h0,        &params.y,
+        &params.hLast, &params.rows,  &params.channels, &params.perGroup};
+    for (Value *slot : slots)
+      if (*slot)
+        args.push_back(*slot);
+
+    MLIRContext *ctx = rewriter.getContext();
+    gpu::GPUModuleOp gpuModule = gpuKernelModule(module);
+    std::string base = "ssm_decode_step_n" + std::to_string(n) + (conv ? "_conv" : "");
+    std::string name = base;
+    for (int i = 0; gpuModule.lookupSymbol(name); ++i)
+      name = base + "_" + std::to_string(i);
+    gpu::GPUFuncOp kernel;
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToEnd(gpuModule.getBody());
+      kernel =
+          gpu::GPUFuncOp::create(rewriter, loc, name, FunctionType::get(ctx, TypeRange(args), {}));
+      kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), rewriter.getUnitAttr());
+      kernel->setAttr(
+          "ssm.tiling",
+          rewriter.getDictionaryAttr({
+              rewriter.getNamedAttr("states_per_lane",
+                                    rewriter.getI64IntegerAttr(kDecodeStatesPerLane)),
+              rewriter.getNamedAttr("lanes_per_row",
+                                    rewriter.getI64IntegerAttr(n / kDecodeStatesPerLane)),
+              rewriter.getNamedAttr("threads_per_block",
+                                    rewriter.getI64IntegerAttr(kDecodeThreads)),
+              rewriter.getNamedAttr("fused_conv_width", rewriter.getI64IntegerAttr(width)),
+          }));
+      Block &entry = kernel.getBody().front();
+      rewriter.setInsertionPointToStart(&entry);
+      DecodeParams inKernel;
+      SmallVector<Value *> kernelSlots{
+          &inKernel.x,         &inKernel.w,        &inKernel.convBias, &inKernel.convState,
+          &inKernel.convFinal, &inKernel.u,        &inKernel.delta,    &inKernel.a,
+          &inKernel.b,         &inKernel.c,        &inKernel.d,        &inKernel.z,
+          &inKernel.bias,      &inKernel.h0,       &inKernel.y,        &inKernel.hLast,
+          &inKernel.rows,      &inKernel.channels, &inKernel.perGroup};
+      unsigned next = 0;
+      for (auto [outer, inner] : llvm::zip_equal(slots, kernelSlots))
+        if (*outer)
+          *inner = entry.getArgument(next++);
+      buildDecodeKernel(rewriter, loc, op, conv, n, inKernel);
+    }
+
+    const int64_t rowsPerBlock = kDecodeThreads / (n / kDecodeStatesPerLane);
+    Value grid = arith::CeilDivUIOp::create(rewriter, loc, params.rows, e.index(rowsPerBlock));
+    Value one = e.index(1);
+    ssmrt::LaunchOp::create(
+        rewriter, loc, env,
+        SymbolRefAttr::get(gpuModule.getSymNameAttr(), {FlatSymbolRefAttr::get(ctx, name)}),
+        /*index=*/0, grid, one, one, e.index(kDecodeThreads), one, one,
+        arith::ConstantIntOp::create(rewriter, loc, rewriter.getI32Type(), 0), args);
+
+    if (conv)
+      rewriter.replaceAllUsesWith(conv.getFinalState(), tensorOf(rewriter, loc, params.convFinal));
+    rewriter.replaceOp(op, {tensorOf(rewriter, loc, ops.y), tensorOf(rewriter, loc, ops.hLast)});
+    if (conv)
+      rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
 } // namespace
 
 namespace {
@@ -759,6 +1038,7 @@ struct LowerToGpu : ssm::impl::SSMLowerToGpuBase<LowerToGpu> {
     if (!target)
       return signalPassFailure();
     patterns.add<SelectiveScanToGpu>(&getContext(), statesPerLane, *target);
+    patterns.add<DecodeStepToGpu>(&getContext());
     // The ops stay in their functions; only the kernels go to the module's gpu.module.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);

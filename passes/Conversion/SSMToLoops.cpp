@@ -876,12 +876,13 @@ struct LowerGatedRMSNorm : OpRewritePattern<GatedRMSNormOp> {
 
 } // namespace
 
-SelectiveScanBuffers mlir::ssm::prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env) {
+SelectiveScanBuffers mlir::ssm::prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env,
+                                                     Value u) {
   Location loc = op.getLoc();
   Emitter e(b, loc);
   Checker check(e, env, "ssm.selective_scan");
   SelectiveScanBuffers r;
-  r.u = bufferOf(b, loc, op.getU());
+  r.u = u ? u : bufferOf(b, loc, op.getU());
   r.delta = bufferOf(b, loc, op.getDelta());
   r.a = bufferOf(b, loc, op.getA());
   r.b = bufferOf(b, loc, op.getB());

@@ -124,3 +124,60 @@ func.func @wide(%env: !llvm.ptr, %u: tensor<?x?x?xf32>, %A: tensor<?x128xf32>,
          tensor<?x?x128x?xf32>) -> (tensor<?x?x?xf32>, tensor<?x?x128xf32>)
   return %y, %h : tensor<?x?x?xf32>, tensor<?x?x128xf32>
 }
+
+// -----
+
+// A decode step (L = 1, static N): one kernel that also computes the causal conv feeding the
+// scan; the conv op is gone and its final state comes from the kernel. A row's 16 states lie
+// on 4 lanes, 32 rows per block of 128 threads, B * D rows.
+// CHECK-LABEL: func.func @decode_step
+//   CHECK-NOT:   ssm.causal_conv1d %
+//       CHECK:   %[[Y:.*]] = memref.alloc(%[[B:.*]], %[[D:.*]]) : memref<?x?x1xbf16>
+//       CHECK:   %[[H:.*]] = memref.alloc(%[[B]], %[[D]]) : memref<?x?x16xf32>
+//       CHECK:   %[[S:.*]] = memref.alloc(%[[B]], %[[D]]) : memref<?x?x3xbf16>
+//       CHECK:   memref.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : memref<?x?x16x1xbf16> into memref<?x?x16xbf16>
+//       CHECK:   %[[ROWS:.*]] = arith.muli %[[B]], %[[D]]
+//       CHECK:   %[[GRID:.*]] = arith.ceildivui %[[ROWS]], %c32
+//       CHECK:   ssmrt.launch %{{.*}} @ssm_kernels::@ssm_decode_step_n16_conv index 0 grid(%[[GRID]], %c1, %c1) block(%c128, %c1, %c1)
+//   CHECK-NOT:   ssm.causal_conv1d %
+//   CHECK-NOT:   ssm.selective_scan %
+//       CHECK: gpu.func @ssm_decode_step_n16_conv(
+//  CHECK-SAME:   ssm.tiling = {fused_conv_width = 4 : i64, lanes_per_row = 4 : i64, states_per_lane = 4 : i64, threads_per_block = 128 : i64}
+//       CHECK:   vector.load %{{.*}} {alignment = 16 : i64} : memref<?x?x16xf32>, vector<4xf32>
+//       CHECK:   vector.load %{{.*}} {alignment = 8 : i64} : memref<?x?x16xbf16>, vector<4xbf16>
+//       CHECK:   llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+//       CHECK:   gpu.shuffle xor %{{.*}}, %c2_i32, %c32_i32
+//       CHECK:   gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32
+//       CHECK:   vector.store %{{.*}} {alignment = 16 : i64} : memref<?x?x16xf32>, vector<4xf32>
+func.func @decode_step(%env: !llvm.ptr, %x: tensor<?x?x1xbf16>, %w: tensor<?x4xf32>,
+                       %s: tensor<?x?x3xbf16>, %A: tensor<?x16xf32>,
+                       %B: tensor<?x?x16x1xbf16>, %h: tensor<?x?x16xf32>)
+    -> (tensor<?x?x1xbf16>, tensor<?x?x16xf32>, tensor<?x?x3xbf16>) {
+  %u, %s1 = ssm.causal_conv1d %x, %w init(%s) activation = silu
+      : (tensor<?x?x1xbf16>, tensor<?x4xf32>, tensor<?x?x3xbf16>)
+      -> (tensor<?x?x1xbf16>, tensor<?x?x3xbf16>)
+  %y, %h1 = ssm.selective_scan %u, %x, %A, %B, %B init(%h) delta_softplus
+      : (tensor<?x?x1xbf16>, tensor<?x?x1xbf16>, tensor<?x16xf32>, tensor<?x?x16x1xbf16>,
+         tensor<?x?x16x1xbf16>, tensor<?x?x16xf32>) -> (tensor<?x?x1xbf16>, tensor<?x?x16xf32>)
+  return %y, %h1, %s1 : tensor<?x?x1xbf16>, tensor<?x?x16xf32>, tensor<?x?x3xbf16>
+}
+
+// -----
+
+// The conv's output is also returned: the conv stays an op of its own (lowered later), and the
+// decode kernel reads u.
+// CHECK-LABEL: func.func @decode_step_shared_u
+//       CHECK:   ssm.causal_conv1d %
+//       CHECK:   ssmrt.launch %{{.*}} @ssm_kernels::@ssm_decode_step_n16 index 0
+//       CHECK: gpu.func @ssm_decode_step_n16(
+//  CHECK-SAME:   fused_conv_width = 0 : i64
+func.func @decode_step_shared_u(%env: !llvm.ptr, %x: tensor<?x?x1xf32>, %w: tensor<?x4xf32>,
+                                %A: tensor<?x16xf32>, %B: tensor<?x?x16x1xf32>)
+    -> (tensor<?x?x1xf32>, tensor<?x?x16xf32>, tensor<?x?x1xf32>) {
+  %u, %s1 = ssm.causal_conv1d %x, %w
+      : (tensor<?x?x1xf32>, tensor<?x4xf32>) -> (tensor<?x?x1xf32>, tensor<?x?x3xf32>)
+  %y, %h1 = ssm.selective_scan %u, %x, %A, %B, %B
+      : (tensor<?x?x1xf32>, tensor<?x?x1xf32>, tensor<?x16xf32>, tensor<?x?x16x1xf32>,
+         tensor<?x?x16x1xf32>) -> (tensor<?x?x1xf32>, tensor<?x?x16xf32>)
+  return %y, %h1, %u : tensor<?x?x1xf32>, tensor<?x?x16xf32>, tensor<?x?x1xf32>
+}

@@ -253,6 +253,112 @@ def selective_scan_families() -> list[Family]:
     return out
 
 
+# --- the decode step: one token through the causal conv and the selective scan ---------------
+
+DECODE_STEPS = (
+    # (variant, dtype, N, conv width K (0: no conv), scan variant, conv options)
+    ("scan", "f32", 16, 0, "all", {}),
+    ("scan", "bf16", 16, 0, "all", {}),
+    ("scan", "f16", 4, 0, "plain", {}),
+    ("scan", "bf16", 128, 0, "h0", {}),
+    ("conv+scan", "f32", 16, 4, "all", dict(bias=True, state=True, silu=True)),
+    ("conv+scan", "bf16", 16, 4, "all", dict(bias=True, state=True, silu=True)),
+    ("conv+scan", "f16", 8, 2, "D+z", {}),
+    ("conv+scan", "bf16", 64, 3, "h0", dict(state=True)),
+)
+
+
+def decode_step_families() -> list[Family]:
+    """One step (L = 1, static) with a static N: on the GPU one kernel (the decode step), which
+    also computes the causal conv that feeds the scan when there is one. The reference rounds
+    the conv's output to the activation dtype before the scan reads it, as the program stores
+    it."""
+    out = []
+    for variant, dtype, n, width, scan_variant, conv in DECODE_STEPS:
+        opts = SELECTIVE_VARIANTS[scan_variant]
+        step = (None, None, 1)
+        inputs, conv_extras = [], ""
+        if width:
+            inputs += [("x", dtype, step), ("w", "f32", (None, width))]
+            if conv.get("bias"):
+                inputs.append(("conv_bias", "f32", 1))
+                conv_extras += " bias(%conv_bias)"
+            if conv.get("state"):
+                inputs.append(("conv_state", dtype, (None, None, width - 1)))
+                conv_extras += " init(%conv_state)"
+            if conv.get("silu"):
+                conv_extras += " activation = silu"
+        conv_names = [name for name, _, _ in inputs]
+        if not width:
+            inputs.append(("u", dtype, step))
+        inputs += [("delta", dtype, step), ("A", "f32", (None, n)),
+                   ("B", dtype, (None, None, n, 1)), ("C", dtype, (None, None, n, 1))]
+        scan_extras = ""
+        for key, operand in (("D", ("D", "f32", 1)), ("z", ("z", dtype, step)),
+                             ("delta_bias", ("delta_bias", "f32", 1)),
+                             ("h0", ("h0", "f32", (None, None, n)))):
+            if opts.get(key):
+                inputs.append(operand)
+                scan_extras += f" {'init' if key == 'h0' else key}(%{operand[0]})"
+        if opts.get("softplus"):
+            scan_extras += " delta_softplus"
+        results = [(dtype, step), ("f32", (None, None, n))]
+        if width:
+            results.append((dtype, (None, None, width - 1)))
+        f = Family(f"decode_step/{variant}/{dtype}/n{n}", "decode step (L = 1)", dtype, inputs,
+                   results, "", None)
+        step_type = tensor_type(dtype, step)
+        scan_names = [name for name, _, _ in inputs if name not in conv_names and name != "u"]
+        body = ""
+        if width:
+            body = (f"%u, %r2 = ssm.causal_conv1d %x, %w{conv_extras} : "
+                    f"({types(f, conv_names)}) -> ({step_type}, "
+                    f"{tensor_type(dtype, (None, None, width - 1))})\n  ")
+        scan_operands = ", ".join(f"%{name}" for name in scan_names[:4])
+        f.body = body + (
+            f"%r0, %r1 = ssm.selective_scan %u, {scan_operands}{scan_extras} : "
+            f"({step_type}, {types(f, scan_names)}) -> "
+            f"({tensor_type(*results[0])}, {tensor_type(*results[1])})")
+
+        def sample(rng, dtype=dtype, n=n, width=width, opts=opts, conv=conv,
+                   names=[name for name, _, _ in inputs]):
+            batch, groups = int(rng.integers(1, 5)), int(rng.integers(1, 3))
+            channels = groups * int(rng.integers(1, 40))
+            vals = {
+                "x": normal(rng, (batch, channels, 1), dtype),
+                "w": normal(rng, (channels, width), scale=0.5),
+                "conv_bias": normal(rng, (channels,)),
+                "conv_state": normal(rng, (batch, channels, max(width - 1, 0)), dtype),
+                "u": normal(rng, (batch, channels, 1), dtype),
+                "delta": (normal(rng, (batch, channels, 1), dtype) if opts.get("softplus")
+                          else round_to(rng.uniform(0.01, 0.5, (batch, channels, 1)), dtype)),
+                "A": -np.exp(rng.standard_normal((channels, n))).astype(np.float32),
+                "B": normal(rng, (batch, groups, n, 1), dtype),
+                "C": normal(rng, (batch, groups, n, 1), dtype),
+                "D": normal(rng, (channels,)),
+                "z": normal(rng, (batch, channels, 1), dtype),
+                "delta_bias": normal(rng, (channels,), scale=0.5),
+                "h0": normal(rng, (batch, channels, n)),
+            }
+            references = []
+            u = vals["u"]
+            if width:
+                conv_args = {key: vals["conv_" + key] for key in ("bias", "state")
+                             if conv.get(key)}
+                xc, conv_state = ops.causal_conv1d(
+                    vals["x"], vals["w"], activation="silu" if conv.get("silu") else "none",
+                    **conv_args)
+                u = round_to(xc, dtype)
+                references.append(conv_state)
+            args = {k: vals[k] for k in ("D", "z", "delta_bias", "h0") if opts.get(k)}
+            y, h = ops.selective_scan(u, vals["delta"], vals["A"], vals["B"], vals["C"],
+                                      delta_softplus=bool(opts.get("softplus")), **args)
+            return [vals[name] for name in names], [y, h] + references
+        f.sample = sample
+        out.append(f)
+    return out
+
+
 # --- ssm.ssd ------------------------------------------------------------------------------------
 
 SSD_VARIANTS = {
@@ -616,7 +722,8 @@ def attention_families() -> list[Family]:
 
 def all_families(decompose_chunks: tuple[int, ...]) -> list[Family]:
     return (discretize_families() + scan_families() + associative_scan_families() +
-            selective_scan_families() + ssd_families(decompose_chunks) +
+            selective_scan_families() + decode_step_families() +
+            ssd_families(decompose_chunks) +
             chunk_step_families() + causal_conv1d_families() + activation_families() +
             norm_families() +
             rotary_families() + attention_families())
