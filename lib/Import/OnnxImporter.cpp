@@ -592,7 +592,7 @@ public:
   ModelImporter(MLIRContext *context, StringRef path, OnnxImportStatus &status)
       : ctx(context), path(path.str()), importer(context, status), status(status) {}
 
-  OwningOpRef<ModuleOp> run(const OnnxImportOptions &options);
+  OwningOpRef<ModuleOp> run(StringRef data, OnnxFormat format, const OnnxImportOptions &options);
 
 private:
   MLIRContext *ctx;
@@ -609,7 +609,7 @@ private:
   }
   Location fileLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
 
-  LogicalResult load();
+  LogicalResult load(StringRef data, OnnxFormat format);
   FailureOr<RankedTensorType> valueType(const onnx::ValueInfoProto &info);
   FailureOr<DenseElementsAttr> tensorAttr(const onnx::TensorProto &tensor, Location loc);
   FailureOr<std::string> externalData(const onnx::TensorProto &tensor, Location loc);
@@ -623,15 +623,8 @@ private:
                                Location loc);
 };
 
-LogicalResult ModelImporter::load() {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!file) {
-    fail(fileLoc()) << "cannot read '" << path << "': " << file.getError().message();
-    return failure();
-  }
-  StringRef data = (*file)->getBuffer();
-  if (StringRef(path).ends_with(".onnxtxt")) {
+LogicalResult ModelImporter::load(StringRef data, OnnxFormat format) {
+  if (format == OnnxFormat::Text) {
     std::string error;
     if (!ssmc::parseOnnxText(std::string_view(data.data(), data.size()), model, error)) {
       fail(fileLoc()) << "'" << path << "' is not valid ONNX text: " << error;
@@ -715,14 +708,19 @@ FailureOr<std::string> ModelImporter::externalData(const onnx::TensorProto &tens
               << "': " << ec.message();
     return failure();
   }
-  if (length < 0)
-    length = static_cast<int64_t>(fileSize) - offset;
-  if (offset + length > static_cast<int64_t>(fileSize) || length < 0) {
-    fail(loc) << "tensor '" << tensor.name() << "': external data '" << file << "' holds "
-              << fileSize << " bytes; the tensor needs bytes [" << offset << ", " << offset + length
-              << ")";
+  // offset and length are each at most INT64_MAX: compare without adding them.
+  uint64_t start = static_cast<uint64_t>(offset);
+  if (start > fileSize || (length >= 0 && static_cast<uint64_t>(length) > fileSize - start)) {
+    auto diag = fail(loc) << "tensor '" << tensor.name() << "': external data '" << file
+                          << "' holds " << fileSize << " bytes; the tensor needs ";
+    if (length >= 0)
+      diag << length << " bytes at offset " << offset;
+    else
+      diag << "the bytes from offset " << offset;
     return failure();
   }
+  if (length < 0)
+    length = static_cast<int64_t>(fileSize - start);
   auto slice = llvm::MemoryBuffer::getFileSlice(file, length, offset);
   if (!slice) {
     fail(loc) << "tensor '" << tensor.name() << "': cannot read '" << file
@@ -767,9 +765,12 @@ FailureOr<DenseElementsAttr> ModelImporter::tensorAttr(const onnx::TensorProto &
     raw = &tensor.raw_data();
   }
   if (raw) {
-    if (raw->size() != static_cast<size_t>(count) * elementBytes) {
+    // count * elementBytes may not fit: compare the element counts instead.
+    if (raw->size() % elementBytes != 0 ||
+        raw->size() / elementBytes != static_cast<uint64_t>(count)) {
       fail(loc) << "tensor '" << tensor.name() << "' has " << raw->size()
-                << " bytes of data; its shape " << type << " needs " << count * elementBytes;
+                << " bytes of data; its shape " << type << " needs " << count << " elements of "
+                << elementBytes << (elementBytes == 1 ? " byte" : " bytes");
       return failure();
     }
     if (bits == 1) {
@@ -974,8 +975,9 @@ ModelImporter::importNodes(const google::protobuf::RepeatedPtrField<onnx::NodePr
   return success();
 }
 
-OwningOpRef<ModuleOp> ModelImporter::run(const OnnxImportOptions &options) {
-  if (failed(load()))
+OwningOpRef<ModuleOp> ModelImporter::run(StringRef data, OnnxFormat format,
+                                         const OnnxImportOptions &options) {
+  if (failed(load(data, format)))
     return nullptr;
   const onnx::GraphProto &graph = model.graph();
   OpBuilder &b = importer.builder;
@@ -1055,19 +1057,34 @@ OwningOpRef<ModuleOp> ModelImporter::run(const OnnxImportOptions &options) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> ssmc::importOnnxFile(MLIRContext *context, StringRef path,
-                                           const OnnxImportOptions &options,
-                                           OnnxImportStatus &status) {
+OwningOpRef<ModuleOp> ssmc::importOnnx(MLIRContext *context, StringRef bytes, OnnxFormat format,
+                                       StringRef path, const OnnxImportOptions &options,
+                                       OnnxImportStatus &status) {
   GOOGLE_PROTOBUF_VERIFY_VERSION;
   context->loadDialect<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
                        math::MathDialect, scf::SCFDialect, tensor::TensorDialect, LLVM::LLVMDialect,
                        ssm::SSMDialect, lm::LMDialect, ssmrt::SSMRTDialect>();
   status = OnnxImportStatus::Ok;
   ModelImporter importer(context, path, status);
-  OwningOpRef<ModuleOp> module = importer.run(options);
+  OwningOpRef<ModuleOp> module = importer.run(bytes, format, options);
   if (!module && status == OnnxImportStatus::Ok)
     status = OnnxImportStatus::Invalid;
   return module;
+}
+
+OwningOpRef<ModuleOp> ssmc::importOnnxFile(MLIRContext *context, StringRef path,
+                                           const OnnxImportOptions &options,
+                                           OnnxImportStatus &status) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!file) {
+    status = OnnxImportStatus::Invalid;
+    emitError(FileLineColLoc::get(context, path, 0, 0))
+        << "cannot read '" << path << "': " << file.getError().message();
+    return nullptr;
+  }
+  OnnxFormat format = path.ends_with(".onnxtxt") ? OnnxFormat::Text : OnnxFormat::Binary;
+  return importOnnx(context, (*file)->getBuffer(), format, path, options, status);
 }
 
 ArrayRef<OnnxOpInfo> ssmc::supportedOnnxOps() {
