@@ -137,7 +137,7 @@ void *CudaModel::alloc(ssm_host_env *env, int64_t bytes) {
   // Never a zero-byte allocation: every buffer has a distinct, valid address.
   size_t size = bytes > 0 ? static_cast<size_t>(bytes) : 64;
   if (bytes < 0) {
-    call->record("a buffer of negative size (" + std::to_string(bytes) + " bytes) was requested");
+    call->record(kUnsizableBuffer);
     return nullptr;
   }
   if (CUresult r = d.cuMemAllocAsync(&ptr, size, call->stream); r != CUDA_SUCCESS) {
