@@ -174,6 +174,19 @@ void NodeContext::check(Value condition, Value x, Value y, StringRef message) co
 
 namespace {
 
+/// Two's complement arithmetic, as the index ops it folds wrap at run time: the shapes of a
+/// hostile model may overflow, and folding them must not be undefined behaviour.
+int64_t wrapping(uint64_t value) { return static_cast<int64_t>(value); }
+int64_t wrappingAdd(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+}
+int64_t wrappingSub(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
+}
+int64_t wrappingMul(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+}
+
 /// A constant `index` value for a known SymInt, or its value.
 Value toIndex(OpBuilder &b, Location loc, const SymInt &v) {
   if (v.isConstant())
@@ -195,7 +208,7 @@ OpFoldResult ssmc::onnx_import::toFoldResult(OpBuilder &b, const SymInt &value) 
 
 SymInt ssmc::onnx_import::symAdd(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant + *y.constant);
+    return SymInt::of(wrappingAdd(*x.constant, *y.constant));
   if (x.isConstant() && *x.constant == 0)
     return y;
   if (y.isConstant() && *y.constant == 0)
@@ -205,7 +218,7 @@ SymInt ssmc::onnx_import::symAdd(OpBuilder &b, Location loc, SymInt x, SymInt y)
 
 SymInt ssmc::onnx_import::symSub(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant - *y.constant);
+    return SymInt::of(wrappingSub(*x.constant, *y.constant));
   if (y.isConstant() && *y.constant == 0)
     return x;
   return SymInt::of(arith::SubIOp::create(b, loc, toIndex(b, loc, x), toIndex(b, loc, y)));
@@ -213,7 +226,7 @@ SymInt ssmc::onnx_import::symSub(OpBuilder &b, Location loc, SymInt x, SymInt y)
 
 SymInt ssmc::onnx_import::symMul(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant * *y.constant);
+    return SymInt::of(wrappingMul(*x.constant, *y.constant));
   if (x.isConstant() && *x.constant == 1)
     return y;
   if (y.isConstant() && *y.constant == 1)
@@ -222,6 +235,8 @@ SymInt ssmc::onnx_import::symMul(OpBuilder &b, Location loc, SymInt x, SymInt y)
 }
 
 SymInt ssmc::onnx_import::symFloorDiv(OpBuilder &b, Location loc, SymInt x, SymInt y) {
+  if (x.isConstant() && y.isConstant() && *y.constant == -1)
+    return SymInt::of(wrappingSub(0, *x.constant)); // INT64_MIN / -1 would trap
   if (x.isConstant() && y.isConstant() && *y.constant != 0) {
     int64_t q = *x.constant / *y.constant;
     if ((*x.constant % *y.constant != 0) && ((*x.constant < 0) != (*y.constant < 0)))
@@ -670,9 +685,32 @@ FailureOr<RankedTensorType> ModelImporter::valueType(const onnx::ValueInfoProto 
     return failure();
   }
   SmallVector<int64_t> shape;
-  for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim())
-    shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value()
-                                                                : ShapedType::kDynamic);
+  // No input of the type could exist if its sizes, zeros counted as ones, did not multiply to
+  // less than 2^63; and element counts are int64 everywhere after this.
+  int64_t bound = 1;
+  bool overflows = false;
+  for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim()) {
+    if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t size = dim.dim_value();
+    overflows |= size > 1 && bound > INT64_MAX / size;
+    if (!overflows)
+      bound *= std::max<int64_t>(size, 1);
+    shape.push_back(size);
+  }
+  if (overflows) {
+    auto diag = fail(loc) << "graph value '" << info.name() << "' has shape [";
+    llvm::interleaveComma(shape, diag, [&](int64_t size) {
+      if (ShapedType::isDynamic(size))
+        diag << "?";
+      else
+        diag << size;
+    });
+    diag << "], whose sizes multiply past 2^63";
+    return failure();
+  }
   return RankedTensorType::get(shape, *element);
 }
 
