@@ -189,6 +189,51 @@ TEST(Runtime, ConcurrentRunsOnOneModel) {
     EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
 
+TEST(Runtime, ConcurrentSessionsKeepTheirOwnErrors) {
+  // Threads load, run and free models of their own while others share one model; some runs
+  // fail on purpose, and each thread must see its own failure's message.
+  ssm::Model shared;
+  ASSERT_FALSE(ssm::Model::load(artifact("rms_norm"), shared, /*numThreads=*/2));
+  std::vector<std::thread> threads;
+  std::vector<std::string> problems(8);
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        ssm::Model own;
+        const ssm::Model *model = &shared;
+        if (t % 2) {
+          if (ssm::Error e = ssm::Model::load(artifact("rms_norm"), own, /*numThreads=*/2)) {
+            problems[t] = "load: " + e.message;
+            return;
+          }
+          model = &own;
+        }
+        int64_t width = (t + i) % 3 ? 16 : 15; // every third run has a wrong width
+        ssm::Tensor x = randomTensor({int64_t(1 + i), width}, 10 * t + i);
+        ssm::Tensor w = randomTensor({16}, 7);
+        std::vector<ssm::Tensor> out;
+        ssm::Error e = model->run({&x, &w}, out);
+        std::string expected = width == 16 ? "" : "got (" + std::to_string(1 + i) + ", 15)";
+        if (width == 16 && e) {
+          problems[t] = "run: " + e.message;
+        } else if (width != 16 && e.message.find(expected) == std::string::npos) {
+          problems[t] = "expected '" + expected + "', got '" + e.message + "'";
+        } else if (width == 16) {
+          std::vector<float> want = rmsNorm(x, w);
+          for (size_t k = 0; k < want.size(); ++k)
+            if (std::fabs(out[0].data<float>()[k] - want[k]) > 1e-5f * (1 + std::fabs(want[k])))
+              problems[t] = "wrong result at " + std::to_string(k);
+        }
+        if (!problems[t].empty())
+          return;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (int t = 0; t < 8; ++t)
+    EXPECT_EQ(problems[t], "") << "thread " << t;
+}
+
 TEST(Runtime, TensorLimits) {
   ssm_tensor *t = nullptr;
   int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
