@@ -255,7 +255,7 @@ def SSMLowerToLoops : Pass<"ssm-lower-to-loops", "func::FuncOp"> {
 }
 
 def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
-  let summary = "Recognise SiLU, softplus, norms, causal convs, RoPE and attention in plain ops";
+  let summary = "Recognise SiLU, softplus, norms, convs, RoPE, attention and the SSD in plain ops";
   let description = [{
     Exported models spell these building blocks with standard ops, which the importer turns
     into one linalg op per ONNX node. This pass matches those subgraphs on structure (every
@@ -268,7 +268,9 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
        them, so slices of dynamic shapes can be compared with tensor sizes.
     2. A depthwise convolution zero-padded by `K-1` before the sequence, with an optional bias,
        sliced back to the input length and optionally followed by `ssm.silu`, becomes
-       `ssm.causal_conv1d` (activation `silu` when it absorbed one). `w * x / sqrt(mean(x^2) +
+       `ssm.causal_conv1d` (activation `silu` when it absorbed one); so does the decode form
+       `conv(concat(state, x))` with a `K-1`-column state, which becomes `init(state)`, its
+       final state replacing the slice `concat(state, x)[..., -(K-1):]`. `w * x / sqrt(mean(x^2) +
        eps)` over the last dimension (Pow, ReduceMean, Add, Sqrt, Reciprocal, Mul) becomes
        `lm.rms_norm`; computed on `y * silu(z)`, or in groups of the last dimension (a reshape
        to `(..., G, D/G)` and back), it becomes `ssm.gated_rms_norm`, as does an
@@ -278,7 +280,14 @@ def SSMRaise : Pass<"ssm-raise", "func::FuncOp"> {
        scaled-dot-product attention (q and k^T each scaled, `repeat_kv` by unsqueeze, expand
        and reshape, an additive mask, softmax, the NaN guard, the product with v) becomes
        `lm.attention` with GQA, the mask and the product of the two scales, followed by the same
-       guard on its output.
+       guard on its output. transformers' chunked SSD (`torch_forward` of the Mamba-2 mixers:
+       `x * dt` and `A * dt` padded and cut into chunks, `exp(segment_sum(A))` masked by
+       `C B^T` within chunks, chunk states decayed by `exp(A_cumsum[-1] - A_cumsum)`, passed
+       between chunks by `exp(segment_sum(pad(A_cumsum[-1])))`, read out by
+       `C states exp(A_cumsum)`, plus `D * x`) becomes `ssm.ssd`. Every step is checked on
+       the indices it combines, seen through transposes, broadcasts and reshapes; B and C
+       repeated per head (`repeat_interleave`) become groups, and `clamp(softplus(dt + bias))`
+       becomes the op's `dt_bias`, `dt_softplus`, `dt_min` and `dt_max`.
 
     Anything that does not match exactly stays as it is and keeps its meaning.
 

@@ -16,6 +16,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <algorithm>
 #include <numeric>
 
 using namespace mlir;
@@ -849,6 +850,24 @@ LogicalResult emitGather(NodeContext &ctx, SmallVectorImpl<Value> &results) {
     }
   }
   SmallVector<OpFoldResult> dataSizes = ctx.sizes(*data), indexSizes = ctx.sizes(*indices);
+  // One constant index (`x[..., k]`): a slice of the data, not a gather.
+  int64_t staticAxisSize = dataType.getDimSize(*axis);
+  if (q == 0 && staticAxisSize != ShapedType::kDynamic) {
+    if (std::optional<SmallVector<int64_t>> at = ctx.importer.constantInts(*indices)) {
+      int64_t k = std::clamp((*at)[0] < 0 ? (*at)[0] + staticAxisSize : (*at)[0], int64_t(0),
+                             staticAxisSize - 1);
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sliceSizes = dataSizes,
+                                                                  strides(rank, b.getIndexAttr(1));
+      offsets[*axis] = b.getIndexAttr(k);
+      sliceSizes[*axis] = b.getIndexAttr(1);
+      SmallVector<int64_t> shape(dataType.getShape());
+      shape.erase(shape.begin() + *axis);
+      results.push_back(tensor::ExtractSliceOp::create(
+          b, ctx.loc, RankedTensorType::get(shape, dataType.getElementType()), *data, offsets,
+          sliceSizes, strides));
+      return success();
+    }
+  }
   SmallVector<OpFoldResult> sizes(dataSizes.begin(), dataSizes.begin() + *axis);
   llvm::append_range(sizes, indexSizes);
   sizes.append(dataSizes.begin() + *axis + 1, dataSizes.end());
@@ -1159,6 +1178,17 @@ LogicalResult emitPad(NodeContext &ctx, SmallVectorImpl<Value> &results) {
   SmallVector<SymInt> inSizes = symSizes(ctx, *x), sizes;
   for (int64_t d = 0; d < rank; ++d)
     sizes.push_back(symAdd(b, ctx.loc, symAdd(b, ctx.loc, inSizes[d], before[d]), after[d]));
+  // Zeros or a constant added around the data: tensor.pad, which later passes understand.
+  auto nonNegative = [](const SymInt &v) { return v.isConstant() && *v.constant >= 0; };
+  if (mode == "constant" && llvm::all_of(before, nonNegative) && llvm::all_of(after, nonNegative)) {
+    SmallVector<OpFoldResult> low, high;
+    for (int64_t d = 0; d < rank; ++d) {
+      low.push_back(b.getIndexAttr(*before[d].constant));
+      high.push_back(b.getIndexAttr(*after[d].constant));
+    }
+    results.push_back(tensor::PadOp::create(b, ctx.loc, Type(), *x, low, high, padValue));
+    return success();
+  }
   SmallVector<Value> beforeValues, sizeValues;
   for (int64_t d = 0; d < rank; ++d) {
     beforeValues.push_back(indexValue(b, ctx.loc, before[d]));

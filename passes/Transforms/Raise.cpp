@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Transforms/RaiseSSD.h"
 
 #include "dialects/lm/LMOps.h"
 #include "dialects/ssm/SSMOps.h"
@@ -375,7 +376,10 @@ Operation *soleUser(Value v) { return v.hasOneUse() ? *v.getUsers().begin() : nu
 
 /// `conv(pad(x, K-1 before, P after), w)[..., :L]` (+ bias, + SiLU) -> `ssm.causal_conv1d`:
 /// PyTorch's `nn.Conv1d(C, C, K, groups=C, padding=K-1)` followed by the slice back to the
-/// input length, as Mamba writes its convolution.
+/// input length, as Mamba writes its convolution. With a carried state (the decode form of
+/// exports with state inputs), `xs = concat(state, x)`, `conv(xs, w)` and the new state
+/// `xs[..., -(K-1):]` -> `ssm.causal_conv1d` with `init(state)`, whose final state replaces the
+/// slice.
 struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::DepthwiseConv1DNcwCwOp conv,
@@ -385,21 +389,32 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
     };
     if (!conv.hasPureTensorSemantics() || !ones(conv.getStrides()) || !ones(conv.getDilations()))
       return rewriter.notifyMatchFailure(conv, "strided or dilated");
-    auto pad = conv.getDpsInputOperand(0)->get().getDefiningOp<tensor::PadOp>();
+    Value input = conv.getDpsInputOperand(0)->get();
     Value w = conv.getDpsInputOperand(1)->get();
     auto wType = cast<RankedTensorType>(w.getType());
-    if (!pad || !wType.hasStaticShape())
-      return rewriter.notifyMatchFailure(conv, "input not padded, or weight not static");
+    if (!wType.hasStaticShape())
+      return rewriter.notifyMatchFailure(conv, "weight not static");
     int64_t k = wType.getDimSize(1);
-    ArrayRef<int64_t> low = pad.getStaticLow(), high = pad.getStaticHigh();
-    Value padValue = pad.getConstantPaddingValue();
-    if (low != ArrayRef<int64_t>{0, 0, k - 1} || high[0] != 0 || high[1] != 0 ||
-        ShapedType::isDynamic(high[2]) || !padValue || !matchPattern(padValue, m_AnyZeroFloat()))
-      return rewriter.notifyMatchFailure(conv, "not zero-padded by K-1 before");
+    // Zeros before the sequence, or the carried state.
+    Value x, state;
+    int64_t high = 0;
+    if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
+      ArrayRef<int64_t> low = pad.getStaticLow(), padHigh = pad.getStaticHigh();
+      Value padValue = pad.getConstantPaddingValue();
+      if (low != ArrayRef<int64_t>{0, 0, k - 1} || padHigh[0] != 0 || padHigh[1] != 0 ||
+          ShapedType::isDynamic(padHigh[2]) || !padValue ||
+          !matchPattern(padValue, m_AnyZeroFloat()))
+        return rewriter.notifyMatchFailure(conv, "not zero-padded by K-1 before");
+      x = pad.getSource();
+      high = padHigh[2];
+    } else if (std::optional<std::pair<Value, Value>> parts = concatOf(input, k - 1)) {
+      std::tie(state, x) = *parts;
+    } else {
+      return rewriter.notifyMatchFailure(conv, "input neither padded nor a state concat");
+    }
     auto fill = conv.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
     if (!fill || !matchPattern(fill.value(), m_AnyZeroFloat()))
       return rewriter.notifyMatchFailure(conv, "accumulator not zero-filled");
-    Value x = pad.getSource();
     auto xType = cast<RankedTensorType>(x.getType());
     if (!isActivation(xType) ||
         getElementTypeOrSelf(conv->getResult(0).getType()) != xType.getElementType())
@@ -410,9 +425,9 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
     if (auto add = dyn_cast_or_null<linalg::GenericOp>(soleUser(current)))
       if ((bias = biasOf(add, current)))
         current = add->getResult(0);
-    if (high[2] != 0) {
+    if (high != 0) {
       auto slice = dyn_cast_or_null<tensor::ExtractSliceOp>(soleUser(current));
-      if (!slice || !sliceToInputLength(slice, x, fill.getDpsInitOperand(0)->get(), high[2]))
+      if (!slice || !sliceToInputLength(slice, x, fill.getDpsInitOperand(0)->get(), high))
         return rewriter.notifyMatchFailure(conv, "not sliced back to the input length");
       current = slice.getResult();
     }
@@ -429,10 +444,39 @@ struct RaiseCausalConv : OpRewritePattern<linalg::DepthwiseConv1DNcwCwOp> {
                                            xType.getElementType());
     rewriter.setInsertionPointAfterValue(current);
     auto raised =
-        ssm::CausalConv1dOp::create(rewriter, conv.getLoc(), xType, stateType, x, w, bias, Value(),
+        ssm::CausalConv1dOp::create(rewriter, conv.getLoc(), xType, stateType, x, w, bias, state,
                                     ssm::ActivationAttr::get(rewriter.getContext(), activation));
     rewriter.replaceAllUsesWith(current, raised.getY());
+    // The new state, where the graph slices it off the concat.
+    if (state)
+      for (Operation *user : llvm::make_early_inc_range(input.getUsers()))
+        if (auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+            slice && slice.getType() == stateType && slice.hasUnitStride() &&
+            slice.getStaticOffsets() ==
+                ArrayRef<int64_t>{0, 0, cast<ShapedType>(input.getType()).getDimSize(2) - (k - 1)})
+          rewriter.replaceOp(slice, raised.getFinalState());
     return success();
+  }
+
+  /// (state, x) where `v` is `concat(state, x)` along the sequence (the importer's Concat:
+  /// two insert_slices into an empty tensor) with `history` columns of state, static shapes.
+  static std::optional<std::pair<Value, Value>> concatOf(Value v, int64_t history) {
+    auto second = v.getDefiningOp<tensor::InsertSliceOp>();
+    auto first = second ? second.getDest().getDefiningOp<tensor::InsertSliceOp>() : nullptr;
+    if (!first || !first.getDest().getDefiningOp<tensor::EmptyOp>() || !second.hasUnitStride() ||
+        !first.hasUnitStride())
+      return std::nullopt;
+    auto all = cast<RankedTensorType>(v.getType());
+    auto stateType = first.getSourceType(), xType = second.getSourceType();
+    if (!all.hasStaticShape() || !stateType.hasStaticShape() || !xType.hasStaticShape() ||
+        all.getRank() != 3 ||
+        stateType.getShape() != ArrayRef<int64_t>{all.getDimSize(0), all.getDimSize(1), history} ||
+        xType.getDimSize(0) != all.getDimSize(0) || xType.getDimSize(1) != all.getDimSize(1) ||
+        history + xType.getDimSize(2) != all.getDimSize(2) ||
+        first.getStaticOffsets() != ArrayRef<int64_t>{0, 0, 0} ||
+        second.getStaticOffsets() != ArrayRef<int64_t>{0, 0, history})
+      return std::nullopt;
+    return std::make_pair(first.getSource(), second.getSource());
   }
 
   /// The (C) bias that `add` adds to `conv` along the channels, or null.
@@ -1045,6 +1089,7 @@ struct Raise : ssm::impl::SSMRaiseBase<Raise> {
         context);
     blocks.add<RaiseAttention, RaiseCausalConv, RaiseGatedRMSNormalization, RaiseRMSNorm,
                RaiseRotary>(context);
+    ssm::populateRaiseSSDPatterns(blocks);
     FrozenRewritePatternSet first(std::move(activations)), second(std::move(blocks));
     if (failed(applyPatternsGreedily(getOperation(), first)) ||
         failed(applyPatternsGreedily(getOperation(), second)))

@@ -13,7 +13,8 @@ What it writes
     `<Family>ForCausalLM` with a tiny config covering every layer kind of its family (see
     `FAMILIES`), exported by `torch.onnx.export(dynamo=True)` with `use_cache=False` and
     `input_ids` as the only input. Static fixtures are traced and tested at (batch 2,
-    sequence 5). Dynamic fixtures have symbolic `batch` and `sequence_length`, are traced at
+    sequence 5), except `mamba2-chunks` (batch 1, chunks of 4 at sequence 10: three chunks,
+    padded). Dynamic fixtures have symbolic `batch` and `sequence_length`, are traced at
     (2, 11) (a length that is not a multiple of the chunk size 8, see ONNX.md's pitfalls) and
     tested at several shapes, sequence length 1 included. Mamba-1 layers (Mamba, FalconMamba,
     Jamba) export as a per-token loop unrolled to the traced length, so those families are
@@ -97,6 +98,7 @@ _COMMON = {
 }
 # Mamba-2 mixer of every Mamba-2 family: d_inner = 2 * 32 = 8 heads of 8, 2 groups of 8 states.
 _CHUNK_SIZE = 8
+_UNROLLED = "Mamba-1 layers export as a per-token loop unrolled to the traced length"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,8 +111,12 @@ class Family:
     config: dict[str, Any]
     #: The layer kinds this configuration covers, in layer order (documentation only).
     layers: tuple[str, ...]
-    #: False where the exporter can only produce a fixed-length graph (Mamba-1 unrolled loop).
+    #: False where the exporter can only produce a fixed-length graph (Mamba-1 unrolled loop),
+    #: or where the fixture is about one static shape; `static_only` says why.
     dynamic: bool = True
+    static_only: str = ""
+    #: (batch, sequence_length) the static fixture is traced and tested at.
+    static_shape: tuple[int, int] = STATIC_SHAPE
     #: Mixture-of-experts blocks, which export only with batched_mm experts.
     moe: bool = False
 
@@ -124,6 +130,7 @@ FAMILIES = (
                     time_step_rank=4),
         layers=("mamba1", "mamba1"),
         dynamic=False,
+        static_only=_UNROLLED,
     ),
     Family(
         name="falcon-mamba",
@@ -133,6 +140,7 @@ FAMILIES = (
                     time_step_rank=4),
         layers=("mamba1", "mamba1"),
         dynamic=False,
+        static_only=_UNROLLED,
     ),
     Family(
         name="mamba2",
@@ -142,6 +150,18 @@ FAMILIES = (
                     n_groups=2, conv_kernel=4, expand=2, time_step_rank=4,
                     chunk_size=_CHUNK_SIZE),
         layers=("mamba2", "mamba2"),
+    ),
+    Family(
+        name="mamba2-chunks",
+        model_class="Mamba2ForCausalLM",
+        config_class="Mamba2Config",
+        config=dict(_COMMON, num_hidden_layers=2, num_heads=8, head_dim=8, state_size=8,
+                    n_groups=2, conv_kernel=4, expand=2, time_step_rank=4, chunk_size=4),
+        layers=("mamba2", "mamba2"),
+        dynamic=False,
+        static_only="Mamba-2 with chunks of 4 at batch 1, length 10: the static graph of a "
+                    "sequence that spans three chunks, the last one padded",
+        static_shape=(1, 10),
     ),
     Family(
         name="jamba",
@@ -154,6 +174,7 @@ FAMILIES = (
                     mamba_dt_rank=4, use_mamba_kernels=False),
         layers=("mamba1+mlp", "attention+moe"),
         dynamic=False,
+        static_only=_UNROLLED,
         moe=True,
     ),
     Family(
@@ -322,7 +343,7 @@ def export_onnx(module, variant: Variant, vocab_size: int):
     """torch.onnx.export (dynamo) of `module` for `variant`; returns the onnx.ModelProto."""
     import torch
 
-    shape = DYNAMIC_TRACE_SHAPE if variant.dynamic else STATIC_SHAPE
+    shape = DYNAMIC_TRACE_SHAPE if variant.dynamic else variant.family.static_shape
     example = torch.from_numpy(_input_ids(f"trace-{variant.family.name}", shape, vocab_size))
     dynamic_shapes = None
     if variant.dynamic:
@@ -429,7 +450,7 @@ def make_test_sets(module, variant: Variant, vocab_size: int):
     if variant.dynamic:
         shapes = DYNAMIC_TEST_SHAPES
     else:
-        shapes = (STATIC_SHAPE,) * STATIC_TEST_SETS
+        shapes = (variant.family.static_shape,) * STATIC_TEST_SETS
     sets = []
     for index, shape in enumerate(shapes):
         ids = _input_ids(f"test-{variant.family.name}-{variant.mode}-{index}", shape, vocab_size)
@@ -634,8 +655,8 @@ def write_manifest(out: Path, done: list[dict], failed: list[dict], attempted: s
         "relative_error": "||backend - torch||_2 / ||torch||_2 over all logits of a test set; "
                           "a fixture is written when onnxruntime or onnx.reference reproduces "
                           "torch on every test set",
-        "static_only": {family.name: "Mamba-1 layers export as a per-token loop unrolled to "
-                        "the traced length" for family in FAMILIES if not family.dynamic},
+        "static_only": {family.name: family.static_only for family in FAMILIES
+                        if not family.dynamic},
         "total_bytes": sum(e["size_bytes"] for e in fixtures),
         "fixtures": fixtures,
         "failed": sorted(kept_failed + failed, key=lambda e: e["name"]),
