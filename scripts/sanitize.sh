@@ -26,8 +26,10 @@ SSM_BUILD_DIR=$asan "$root/scripts/build.sh" -DSSM_SANITIZERS=address,undefined 
   -DSSM_ENABLE_FUZZERS=ON -DSSM_FUZZ_SECONDS="$seconds"
 stage "ASan+UBSan: the CPU tests, the fuzz targets and their regression inputs"
 start=$(date +%s)
+rm -f "$asan/fuzz-summary.txt"
 (cd "$asan" && ctest --output-on-failure -LE gpu)
 echo "sanitize: ASan+UBSan tests done in $(($(date +%s) - start)) s"
+cat "$asan/fuzz-summary.txt"
 
 stage "TSan build of the runtime"
 export CCACHE_BASEDIR=$root

@@ -70,4 +70,8 @@ if [ "$status" -ne 0 ]; then
   echo "fuzz-$name: FAILED (exit $status); the input is in $build/fuzz-findings/" >&2
   exit 1
 fi
-echo "fuzz-$name: no failure in $seconds s"
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+echo "fuzz-$name: no failure in $seconds s, ${runs:-?} executions"
+# sanitize.sh prints these lines at its end (ctest shows no output of passing tests).
+echo "fuzz-$name: ${runs:-?} executions in $seconds s, corpus $(ls "$corpus" | wc -l) inputs at the end," \
+  "no failure" >>"$build/fuzz-summary.txt"
