@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing; safe to run again.
-# Debian 12: LLVM/MLIR 22, the build tools, ONNX's protobuf headers and node tests from apt;
-# numpy from PyPI.
+# Debian 12: LLVM/MLIR 22, clang's sanitizer runtimes, the build tools, ONNX's protobuf headers
+# and node tests from apt; numpy from PyPI.
 set -euo pipefail
 
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  libclang-rt-22-dev  # the sanitizer and libFuzzer runtimes of scripts/sanitize.sh
   cmake ninja-build ccache libgtest-dev
   libonnx-dev libprotobuf-dev libonnx-testdata
 )

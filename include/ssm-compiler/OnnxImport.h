@@ -39,6 +39,16 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext *context, llv
                                                  const OnnxImportOptions &options,
                                                  OnnxImportStatus &status);
 
+enum class OnnxFormat { Binary, Text };
+
+/// Imports a model held in memory as `bytes`. `path` names it in diagnostics, and external
+/// data is looked up relative to its folder. Whatever the bytes, a failure is a diagnostic and
+/// a status, never a crash.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnx(mlir::MLIRContext *context, llvm::StringRef bytes,
+                                             OnnxFormat format, llvm::StringRef path,
+                                             const OnnxImportOptions &options,
+                                             OnnxImportStatus &status);
+
 /// One op the importer supports.
 struct OnnxOpInfo {
   llvm::StringRef domain; // "" for the default domain ai.onnx

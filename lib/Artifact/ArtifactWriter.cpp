@@ -16,13 +16,17 @@ static uint64_t alignTo(uint64_t value, uint64_t alignment) {
   return (value + alignment - 1) / alignment * alignment;
 }
 
-std::string ssmc::serializeArtifact(const llvm::json::Value &manifest,
-                                    const std::vector<ArtifactSection> &sections) {
+llvm::Expected<std::string> ssmc::serializeArtifact(const llvm::json::Value &manifest,
+                                                    const std::vector<ArtifactSection> &sections) {
   std::vector<ArtifactSection> all;
   std::string manifestText;
   llvm::raw_string_ostream(manifestText) << llvm::formatv("{0:2}", manifest);
   all.push_back({SSM_SECTION_MANIFEST, "manifest", manifestText});
   all.insert(all.end(), sections.begin(), sections.end());
+  for (const ArtifactSection &section : all)
+    if (section.name.size() >= sizeof(ssm_artifact_section::name))
+      return llvm::createStringError("artifact section name '%s' is longer than %zu bytes",
+                                     section.name.c_str(), sizeof(ssm_artifact_section::name) - 1);
 
   ssm_artifact_header header;
   std::memset(&header, 0, sizeof(header));
@@ -41,11 +45,12 @@ std::string ssmc::serializeArtifact(const llvm::json::Value &manifest,
     entry.offset = offset;
     entry.size = all[i].bytes.size();
     entry.checksum = ssm_checksum(all[i].bytes.data(), all[i].bytes.size());
-    std::strncpy(entry.name, all[i].name.c_str(), sizeof(entry.name) - 1);
+    std::memcpy(entry.name, all[i].name.c_str(), all[i].name.size());
     offset = alignTo(offset + entry.size, SSM_ARTIFACT_SECTION_ALIGN);
   }
   header.file_size = offset;
   header.table_checksum = ssm_checksum(table.data(), table.size() * sizeof(ssm_artifact_section));
+  header.header_checksum = ssm_artifact_header_checksum(&header);
 
   std::string bytes(offset, '\0');
   std::memcpy(bytes.data(), &header, sizeof(header));

@@ -19,9 +19,10 @@ struct ArtifactSection {
 };
 
 /// The bytes of an artifact: the header, the section table, the manifest (first section) and
-/// `sections`, each aligned and checksummed as runtime/include/ssm/artifact_format.h says.
-std::string serializeArtifact(const llvm::json::Value &manifest,
-                              const std::vector<ArtifactSection> &sections);
+/// `sections`, each aligned and checksummed as runtime/include/ssm/artifact_format.h says. Fails
+/// on a section name that does not fit the table.
+llvm::Expected<std::string> serializeArtifact(const llvm::json::Value &manifest,
+                                              const std::vector<ArtifactSection> &sections);
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, so that a failure
 /// never leaves a partial artifact.

@@ -338,5 +338,9 @@ FailureOr<std::string> ssmc::compileModule(ModuleOp module, const CompileOptions
     manifest["gpu_arch"] = options.gpuChip;
     manifest["gpu_kernels"] = std::move(gpuTable);
   }
-  return serializeArtifact(llvm::json::Value(std::move(manifest)), sections);
+  llvm::Expected<std::string> artifact =
+      serializeArtifact(llvm::json::Value(std::move(manifest)), sections);
+  if (!artifact)
+    return module.emitError() << llvm::toString(artifact.takeError());
+  return std::move(*artifact);
 }

@@ -682,6 +682,15 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
                 << " spatial dimensions";
     return failure();
   }
+  // Bounded so that the output size arithmetic below cannot overflow.
+  constexpr int64_t limit = int64_t(1) << 31;
+  auto within = [&](ArrayRef<int64_t> values, int64_t lowest) {
+    return llvm::all_of(values, [&](int64_t v) { return v >= lowest && v < limit; });
+  };
+  if (!within(strides, 1) || !within(dilations, 1) || !within(pads, 0)) {
+    ctx.error() << "strides and dilations must lie in [1, 2^31) and pads in [0, 2^31)";
+    return failure();
+  }
   SmallVector<SymInt> xs = symSizes(ctx, *x), ws = symSizes(ctx, *w);
   SmallVector<SymInt> padBefore, padAfter, outSizes{xs[0], ws[0]};
   for (int64_t i = 0; i < spatial; ++i) {
@@ -711,6 +720,12 @@ LogicalResult emitConv(NodeContext &ctx, SmallVectorImpl<Value> &results) {
     SymInt span = symSub(b, loc, symAdd(b, loc, d, total), effective);
     outSizes.push_back(
         symAdd(b, loc, symFloorDiv(b, loc, span, SymInt::of(strides[i])), SymInt::of(1)));
+    if (outSizes.back().isConstant() && *outSizes.back().constant < 0) {
+      ctx.error() << "spatial dimension " << i << " of the output would have size "
+                  << *outSizes.back().constant << ": the dilated kernel is larger than the "
+                  << "padded input";
+      return failure();
+    }
     padBefore.push_back(before);
     padAfter.push_back(symSub(b, loc, total, before));
   }

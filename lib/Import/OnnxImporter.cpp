@@ -174,6 +174,19 @@ void NodeContext::check(Value condition, Value x, Value y, StringRef message) co
 
 namespace {
 
+/// Two's complement arithmetic, as the index ops it folds wrap at run time: the shapes of a
+/// hostile model may overflow, and folding them must not be undefined behaviour.
+int64_t wrapping(uint64_t value) { return static_cast<int64_t>(value); }
+int64_t wrappingAdd(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+}
+int64_t wrappingSub(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
+}
+int64_t wrappingMul(int64_t x, int64_t y) {
+  return wrapping(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+}
+
 /// A constant `index` value for a known SymInt, or its value.
 Value toIndex(OpBuilder &b, Location loc, const SymInt &v) {
   if (v.isConstant())
@@ -195,7 +208,7 @@ OpFoldResult ssmc::onnx_import::toFoldResult(OpBuilder &b, const SymInt &value) 
 
 SymInt ssmc::onnx_import::symAdd(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant + *y.constant);
+    return SymInt::of(wrappingAdd(*x.constant, *y.constant));
   if (x.isConstant() && *x.constant == 0)
     return y;
   if (y.isConstant() && *y.constant == 0)
@@ -205,7 +218,7 @@ SymInt ssmc::onnx_import::symAdd(OpBuilder &b, Location loc, SymInt x, SymInt y)
 
 SymInt ssmc::onnx_import::symSub(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant - *y.constant);
+    return SymInt::of(wrappingSub(*x.constant, *y.constant));
   if (y.isConstant() && *y.constant == 0)
     return x;
   return SymInt::of(arith::SubIOp::create(b, loc, toIndex(b, loc, x), toIndex(b, loc, y)));
@@ -213,7 +226,7 @@ SymInt ssmc::onnx_import::symSub(OpBuilder &b, Location loc, SymInt x, SymInt y)
 
 SymInt ssmc::onnx_import::symMul(OpBuilder &b, Location loc, SymInt x, SymInt y) {
   if (x.isConstant() && y.isConstant())
-    return SymInt::of(*x.constant * *y.constant);
+    return SymInt::of(wrappingMul(*x.constant, *y.constant));
   if (x.isConstant() && *x.constant == 1)
     return y;
   if (y.isConstant() && *y.constant == 1)
@@ -222,6 +235,8 @@ SymInt ssmc::onnx_import::symMul(OpBuilder &b, Location loc, SymInt x, SymInt y)
 }
 
 SymInt ssmc::onnx_import::symFloorDiv(OpBuilder &b, Location loc, SymInt x, SymInt y) {
+  if (x.isConstant() && y.isConstant() && *y.constant == -1)
+    return SymInt::of(wrappingSub(0, *x.constant)); // INT64_MIN / -1 would trap
   if (x.isConstant() && y.isConstant() && *y.constant != 0) {
     int64_t q = *x.constant / *y.constant;
     if ((*x.constant % *y.constant != 0) && ((*x.constant < 0) != (*y.constant < 0)))
@@ -592,7 +607,7 @@ public:
   ModelImporter(MLIRContext *context, StringRef path, OnnxImportStatus &status)
       : ctx(context), path(path.str()), importer(context, status), status(status) {}
 
-  OwningOpRef<ModuleOp> run(const OnnxImportOptions &options);
+  OwningOpRef<ModuleOp> run(StringRef data, OnnxFormat format, const OnnxImportOptions &options);
 
 private:
   MLIRContext *ctx;
@@ -609,7 +624,7 @@ private:
   }
   Location fileLoc() { return FileLineColLoc::get(ctx, path, 0, 0); }
 
-  LogicalResult load();
+  LogicalResult load(StringRef data, OnnxFormat format);
   FailureOr<RankedTensorType> valueType(const onnx::ValueInfoProto &info);
   FailureOr<DenseElementsAttr> tensorAttr(const onnx::TensorProto &tensor, Location loc);
   FailureOr<std::string> externalData(const onnx::TensorProto &tensor, Location loc);
@@ -623,15 +638,8 @@ private:
                                Location loc);
 };
 
-LogicalResult ModelImporter::load() {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!file) {
-    fail(fileLoc()) << "cannot read '" << path << "': " << file.getError().message();
-    return failure();
-  }
-  StringRef data = (*file)->getBuffer();
-  if (StringRef(path).ends_with(".onnxtxt")) {
+LogicalResult ModelImporter::load(StringRef data, OnnxFormat format) {
+  if (format == OnnxFormat::Text) {
     std::string error;
     if (!ssmc::parseOnnxText(std::string_view(data.data(), data.size()), model, error)) {
       fail(fileLoc()) << "'" << path << "' is not valid ONNX text: " << error;
@@ -677,9 +685,32 @@ FailureOr<RankedTensorType> ModelImporter::valueType(const onnx::ValueInfoProto 
     return failure();
   }
   SmallVector<int64_t> shape;
-  for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim())
-    shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value()
-                                                                : ShapedType::kDynamic);
+  // No input of the type could exist if its sizes, zeros counted as ones, did not multiply to
+  // less than 2^63; and element counts are int64 everywhere after this.
+  int64_t bound = 1;
+  bool overflows = false;
+  for (const onnx::TensorShapeProto::Dimension &dim : tensor.shape().dim()) {
+    if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t size = dim.dim_value();
+    overflows |= size > 1 && bound > INT64_MAX / size;
+    if (!overflows)
+      bound *= std::max<int64_t>(size, 1);
+    shape.push_back(size);
+  }
+  if (overflows) {
+    auto diag = fail(loc) << "graph value '" << info.name() << "' has shape [";
+    llvm::interleaveComma(shape, diag, [&](int64_t size) {
+      if (ShapedType::isDynamic(size))
+        diag << "?";
+      else
+        diag << size;
+    });
+    diag << "], whose sizes multiply past 2^63";
+    return failure();
+  }
   return RankedTensorType::get(shape, *element);
 }
 
@@ -715,14 +746,19 @@ FailureOr<std::string> ModelImporter::externalData(const onnx::TensorProto &tens
               << "': " << ec.message();
     return failure();
   }
-  if (length < 0)
-    length = static_cast<int64_t>(fileSize) - offset;
-  if (offset + length > static_cast<int64_t>(fileSize) || length < 0) {
-    fail(loc) << "tensor '" << tensor.name() << "': external data '" << file << "' holds "
-              << fileSize << " bytes; the tensor needs bytes [" << offset << ", " << offset + length
-              << ")";
+  // offset and length are each at most INT64_MAX: compare without adding them.
+  uint64_t start = static_cast<uint64_t>(offset);
+  if (start > fileSize || (length >= 0 && static_cast<uint64_t>(length) > fileSize - start)) {
+    auto diag = fail(loc) << "tensor '" << tensor.name() << "': external data '" << file
+                          << "' holds " << fileSize << " bytes; the tensor needs ";
+    if (length >= 0)
+      diag << length << " bytes at offset " << offset;
+    else
+      diag << "the bytes from offset " << offset;
     return failure();
   }
+  if (length < 0)
+    length = static_cast<int64_t>(fileSize - start);
   auto slice = llvm::MemoryBuffer::getFileSlice(file, length, offset);
   if (!slice) {
     fail(loc) << "tensor '" << tensor.name() << "': cannot read '" << file
@@ -767,9 +803,12 @@ FailureOr<DenseElementsAttr> ModelImporter::tensorAttr(const onnx::TensorProto &
     raw = &tensor.raw_data();
   }
   if (raw) {
-    if (raw->size() != static_cast<size_t>(count) * elementBytes) {
+    // count * elementBytes may not fit: compare the element counts instead.
+    if (raw->size() % elementBytes != 0 ||
+        raw->size() / elementBytes != static_cast<uint64_t>(count)) {
       fail(loc) << "tensor '" << tensor.name() << "' has " << raw->size()
-                << " bytes of data; its shape " << type << " needs " << count * elementBytes;
+                << " bytes of data; its shape " << type << " needs " << count << " elements of "
+                << elementBytes << (elementBytes == 1 ? " byte" : " bytes");
       return failure();
     }
     if (bits == 1) {
@@ -974,8 +1013,9 @@ ModelImporter::importNodes(const google::protobuf::RepeatedPtrField<onnx::NodePr
   return success();
 }
 
-OwningOpRef<ModuleOp> ModelImporter::run(const OnnxImportOptions &options) {
-  if (failed(load()))
+OwningOpRef<ModuleOp> ModelImporter::run(StringRef data, OnnxFormat format,
+                                         const OnnxImportOptions &options) {
+  if (failed(load(data, format)))
     return nullptr;
   const onnx::GraphProto &graph = model.graph();
   OpBuilder &b = importer.builder;
@@ -1055,19 +1095,34 @@ OwningOpRef<ModuleOp> ModelImporter::run(const OnnxImportOptions &options) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> ssmc::importOnnxFile(MLIRContext *context, StringRef path,
-                                           const OnnxImportOptions &options,
-                                           OnnxImportStatus &status) {
+OwningOpRef<ModuleOp> ssmc::importOnnx(MLIRContext *context, StringRef bytes, OnnxFormat format,
+                                       StringRef path, const OnnxImportOptions &options,
+                                       OnnxImportStatus &status) {
   GOOGLE_PROTOBUF_VERIFY_VERSION;
   context->loadDialect<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
                        math::MathDialect, scf::SCFDialect, tensor::TensorDialect, LLVM::LLVMDialect,
                        ssm::SSMDialect, lm::LMDialect, ssmrt::SSMRTDialect>();
   status = OnnxImportStatus::Ok;
   ModelImporter importer(context, path, status);
-  OwningOpRef<ModuleOp> module = importer.run(options);
+  OwningOpRef<ModuleOp> module = importer.run(bytes, format, options);
   if (!module && status == OnnxImportStatus::Ok)
     status = OnnxImportStatus::Invalid;
   return module;
+}
+
+OwningOpRef<ModuleOp> ssmc::importOnnxFile(MLIRContext *context, StringRef path,
+                                           const OnnxImportOptions &options,
+                                           OnnxImportStatus &status) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!file) {
+    status = OnnxImportStatus::Invalid;
+    emitError(FileLineColLoc::get(context, path, 0, 0))
+        << "cannot read '" << path << "': " << file.getError().message();
+    return nullptr;
+  }
+  OnnxFormat format = path.ends_with(".onnxtxt") ? OnnxFormat::Text : OnnxFormat::Binary;
+  return importOnnx(context, (*file)->getBuffer(), format, path, options, status);
 }
 
 ArrayRef<OnnxOpInfo> ssmc::supportedOnnxOps() {

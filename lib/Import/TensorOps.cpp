@@ -213,6 +213,12 @@ LogicalResult emitConstantOfShape(NodeContext &ctx, SmallVectorImpl<Value> &resu
   FailureOr<SmallVector<SymInt>> shape = ctx.importer.ints(ctx, *shapeInput, "the shape");
   if (failed(shape))
     return failure();
+  for (const SymInt &size : *shape) {
+    if (size.isConstant() && *size.constant < 0) {
+      ctx.error() << "the shape holds the negative size " << *size.constant;
+      return failure();
+    }
+  }
   Attribute element = ctx.b.getF32FloatAttr(0);
   if (const onnx::AttributeProto *a = ctx.attr("value")) {
     FailureOr<DenseElementsAttr> value = ctx.importer.tensorAttr(a->t(), ctx.loc);

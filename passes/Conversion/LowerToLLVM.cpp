@@ -120,8 +120,28 @@ struct AllocLowering : ConvertOpToLLVMPattern<ssmrt::AllocOp> {
     Location loc = op.getLoc();
     MemRefType type = op.getType();
     SmallVector<Value> sizes, strides;
-    Value bytes;
-    getMemRefDescriptorSizes(loc, type, adaptor.getDynamicSizes(), rewriter, sizes, strides, bytes);
+    Value unchecked;
+    getMemRefDescriptorSizes(loc, type, adaptor.getDynamicSizes(), rewriter, sizes, strides,
+                             unchecked);
+    // The sizes come from run-time shapes: a product that wrapped around would allocate a small
+    // buffer for a large tensor. A negative size or an overflow asks for -1 bytes instead,
+    // which the runtime reports as an error.
+    Type i64 = rewriter.getI64Type();
+    Type i1 = rewriter.getI1Type();
+    auto withOverflow = LLVM::LLVMStructType::getLiteral(getContext(), {i64, i1});
+    Value zero = LLVM::ConstantOp::create(rewriter, loc, i64, 0);
+    Value bytes = getSizeInBytes(loc, type.getElementType(), rewriter);
+    Value invalid = LLVM::ConstantOp::create(rewriter, loc, i1, 0);
+    for (Value size : sizes) {
+      Value product = LLVM::UMulWithOverflowOp::create(rewriter, loc, withOverflow, bytes, size);
+      bytes = LLVM::ExtractValueOp::create(rewriter, loc, product, 0);
+      Value overflow = LLVM::ExtractValueOp::create(rewriter, loc, product, 1);
+      Value negative = LLVM::ICmpOp::create(rewriter, loc, LLVM::ICmpPredicate::slt, size, zero);
+      invalid = LLVM::OrOp::create(rewriter, loc, invalid,
+                                   LLVM::OrOp::create(rewriter, loc, overflow, negative));
+    }
+    Value minusOne = LLVM::ConstantOp::create(rewriter, loc, i64, -1);
+    bytes = LLVM::SelectOp::create(rewriter, loc, invalid, minusOne, bytes);
     auto ptr = LLVM::LLVMPointerType::get(getContext());
     Value fn = loadEnvFunction(rewriter, loc, adaptor.getEnv(), kAlloc);
     auto fnType = LLVM::LLVMFunctionType::get(ptr, {ptr, rewriter.getI64Type()});

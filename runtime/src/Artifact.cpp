@@ -6,6 +6,7 @@
 
 #include "ssm/host_abi.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -16,8 +17,8 @@
 using namespace ssm::rt;
 
 Artifact::~Artifact() {
-  if (data)
-    munmap(const_cast<uint8_t *>(data), size);
+  if (mapped)
+    munmap(mapped, mappedSize);
 }
 
 ssm_status Artifact::open(const std::string &path, std::string &error) {
@@ -32,70 +33,147 @@ ssm_status Artifact::open(const std::string &path, std::string &error) {
     error = "'" + path + "' is not a regular file";
     return SSM_ERROR_IO;
   }
-  size = static_cast<size_t>(st.st_size);
-  if (size < sizeof(ssm_artifact_header)) {
+  size_t fileSize = static_cast<size_t>(st.st_size);
+  if (fileSize < sizeof(ssm_artifact_header)) {
     ::close(fd);
-    error = "'" + path + "' is not an artifact: " + std::to_string(size) +
+    error = "'" + path + "' is not an artifact: " + std::to_string(fileSize) +
             " bytes is shorter than the header";
     return SSM_ERROR_FORMAT;
   }
-  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void *region = mmap(nullptr, fileSize, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (mapped == MAP_FAILED) {
+  if (region == MAP_FAILED) {
     error = "cannot map '" + path + "': " + std::strerror(errno);
     return SSM_ERROR_IO;
   }
-  data = static_cast<const uint8_t *>(mapped);
+  mapped = region;
+  mappedSize = fileSize;
+  return parse(std::string_view(static_cast<const char *>(region), fileSize), path, error);
+}
 
+namespace {
+
+bool knownSectionKind(uint32_t kind) {
+  return kind >= SSM_SECTION_MANIFEST && kind <= SSM_SECTION_WEIGHTS;
+}
+
+bool allZero(const uint8_t *bytes, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (bytes[i])
+      return false;
+  return true;
+}
+
+} // namespace
+
+ssm_status Artifact::parse(std::string_view bytes, const std::string &label, std::string &error) {
+  data = reinterpret_cast<const uint8_t *>(bytes.data());
+  size = bytes.size();
+  std::string file = "'" + label + "'";
+  auto corrupt = [&](const std::string &message) {
+    error = file + " " + message;
+    return SSM_ERROR_FORMAT;
+  };
+  if (size < sizeof(ssm_artifact_header))
+    return corrupt("is not an artifact: " + std::to_string(size) +
+                   " bytes is shorter than the header");
   ssm_artifact_header header;
   std::memcpy(&header, data, sizeof(header));
-  if (std::memcmp(header.magic, SSM_ARTIFACT_MAGIC, sizeof(header.magic)) != 0) {
-    error = "'" + path + "' is not an artifact (bad magic)";
-    return SSM_ERROR_FORMAT;
-  }
-  if (header.format_version != SSM_ARTIFACT_FORMAT_VERSION) {
-    error = "'" + path + "' has artifact format version " + std::to_string(header.format_version) +
-            "; this runtime reads version " + std::to_string(SSM_ARTIFACT_FORMAT_VERSION);
-    return SSM_ERROR_FORMAT;
-  }
-  if (header.file_size != size) {
-    error = "'" + path + "' is truncated or padded: the header says " +
-            std::to_string(header.file_size) + " bytes, the file has " + std::to_string(size);
-    return SSM_ERROR_FORMAT;
-  }
+  if (std::memcmp(header.magic, SSM_ARTIFACT_MAGIC, sizeof(header.magic)) != 0)
+    return corrupt("is not an artifact (bad magic)");
+  if (header.format_version != SSM_ARTIFACT_FORMAT_VERSION)
+    return corrupt("has artifact format version " + std::to_string(header.format_version) +
+                   "; this runtime reads version " + std::to_string(SSM_ARTIFACT_FORMAT_VERSION) +
+                   ": recompile it with a matching ssm-compile");
+  if (ssm_artifact_header_checksum(&header) != header.header_checksum)
+    return corrupt("has a corrupt header (checksum mismatch)");
+  if (!allZero(header.reserved, sizeof(header.reserved)))
+    return corrupt("has a corrupt header (reserved bytes are not zero)");
+  if (header.file_size > size)
+    return corrupt("is truncated: its header says " + std::to_string(header.file_size) +
+                   " bytes, the file has " + std::to_string(size));
+  if (header.file_size < size)
+    return corrupt("has " + std::to_string(size - header.file_size) +
+                   " bytes after the end its header gives (" + std::to_string(header.file_size) +
+                   " bytes)");
+
+  constexpr uint32_t maxSections = 4096;
+  if (header.section_count == 0 || header.section_count > maxSections)
+    return corrupt("has a corrupt section table: " + std::to_string(header.section_count) +
+                   " sections (1 to " + std::to_string(maxSections) + " expected)");
   uint64_t tableBytes = static_cast<uint64_t>(header.section_count) * sizeof(ssm_artifact_section);
-  if (header.section_count == 0 || header.section_count > 4096 ||
-      header.section_table_offset > size || tableBytes > size - header.section_table_offset) {
-    error = "'" + path + "' has a corrupt section table";
-    return SSM_ERROR_FORMAT;
-  }
+  if (header.section_table_offset < sizeof(ssm_artifact_header) ||
+      header.section_table_offset % 8 != 0 || header.section_table_offset > size ||
+      tableBytes > size - header.section_table_offset)
+    return corrupt("has a corrupt section table: " + std::to_string(tableBytes) +
+                   " bytes at offset " + std::to_string(header.section_table_offset) +
+                   " do not lie after the header and inside the file");
   sections.resize(header.section_count);
   std::memcpy(sections.data(), data + header.section_table_offset, tableBytes);
-  if (ssm_checksum(sections.data(), tableBytes) != header.table_checksum) {
-    error = "'" + path + "' has a corrupt section table (checksum mismatch)";
-    return SSM_ERROR_FORMAT;
+  if (ssm_checksum(sections.data(), tableBytes) != header.table_checksum)
+    return corrupt("has a corrupt section table (checksum mismatch)");
+
+  uint64_t tableEnd = header.section_table_offset + tableBytes;
+  // The parts of the file each byte belongs to: the header, the table, the sections, and zero
+  // padding between them; anything else (overlaps, stray bytes) is corruption.
+  std::vector<std::pair<uint64_t, uint64_t>> used{{0, sizeof(ssm_artifact_header)},
+                                                  {header.section_table_offset, tableEnd}};
+  for (size_t i = 0; i < sections.size(); ++i) {
+    const ssm_artifact_section &section = sections[i];
+    std::string what = "section #" + std::to_string(i);
+    if (!std::memchr(section.name, '\0', sizeof(section.name)))
+      return corrupt("has a corrupt section table: the name of " + what + " is not NUL-terminated");
+    what += " '" + std::string(section.name) + "'";
+    if (!knownSectionKind(section.kind))
+      return corrupt(what + " has unknown kind " + std::to_string(section.kind) +
+                     " (written by a newer ssm-compile?)");
+    if (section.flags != 0)
+      return corrupt(what + " has unknown flags " + std::to_string(section.flags));
+    if (section.offset % SSM_ARTIFACT_SECTION_ALIGN != 0)
+      return corrupt(what + " starts at offset " + std::to_string(section.offset) +
+                     ", not a multiple of " + std::to_string(SSM_ARTIFACT_SECTION_ALIGN));
+    if (section.offset > size || section.size > size - section.offset)
+      return corrupt(what + " (" + std::to_string(section.size) + " bytes at offset " +
+                     std::to_string(section.offset) + ") lies outside the file (" +
+                     std::to_string(size) + " bytes)");
+    for (size_t j = 0; j < i; ++j)
+      if (sections[j].kind == section.kind && !std::strcmp(sections[j].name, section.name))
+        return corrupt("has two sections of kind " + std::to_string(section.kind) + " named '" +
+                       section.name + "'");
+    used.emplace_back(section.offset, section.offset + section.size);
   }
-  for (ssm_artifact_section &section : sections) {
-    section.name[sizeof(section.name) - 1] = '\0';
-    if (section.offset > size || section.size > size - section.offset) {
-      error = "'" + path + "': section '" + section.name + "' lies outside the file";
-      return SSM_ERROR_FORMAT;
-    }
-    if (ssm_checksum(data + section.offset, section.size) != section.checksum) {
-      error = "'" + path + "': section '" + section.name + "' is corrupt (checksum mismatch)";
-      return SSM_ERROR_FORMAT;
-    }
+  std::sort(used.begin(), used.end());
+  uint64_t end = 0;
+  for (auto [begin, until] : used) {
+    if (begin < end)
+      return corrupt("has overlapping sections (at offset " + std::to_string(begin) + ")");
+    if (!allZero(data + end, static_cast<size_t>(begin - end)))
+      return corrupt("has non-zero bytes between offsets " + std::to_string(end) + " and " +
+                     std::to_string(begin) + ", outside every section");
+    end = until;
   }
+  if (!allZero(data + end, static_cast<size_t>(size - end)))
+    return corrupt("has non-zero bytes after offset " + std::to_string(end) +
+                   ", outside every section");
+  for (const ssm_artifact_section &section : sections)
+    if (ssm_checksum(data + section.offset, section.size) != section.checksum)
+      return corrupt("section '" + std::string(section.name) + "' is corrupt (checksum mismatch)");
+
   std::string_view manifestText;
-  if (!find(SSM_SECTION_MANIFEST, "", manifestText)) {
-    error = "'" + path + "' has no manifest";
-    return SSM_ERROR_FORMAT;
-  }
+  if (!find(SSM_SECTION_MANIFEST, "", manifestText))
+    return corrupt("has no manifest");
   std::string manifestError;
-  if (!parseManifest(manifestText, parsed, manifestError)) {
-    error = "'" + path + "': " + manifestError;
-    return SSM_ERROR_FORMAT;
-  }
+  if (!parseManifest(manifestText, parsed, manifestError))
+    return corrupt(manifestError);
+  std::string_view ignored;
+  for (const Manifest::HostObject &object : parsed.hostObjects)
+    if (!find(SSM_SECTION_HOST_SO, object.section, ignored))
+      return corrupt("lacks the host code section '" + object.section +
+                     "' that its manifest lists");
+  for (const Manifest::GpuKernel &kernel : parsed.gpuKernels)
+    if (!find(SSM_SECTION_CUBIN, kernel.section, ignored))
+      return corrupt("lacks the GPU code section '" + kernel.section + "' of kernel '" +
+                     kernel.name + "'");
   return SSM_OK;
 }
 
@@ -173,6 +251,29 @@ bool parseSpecs(const json::Value &root, const char *key, std::vector<TensorSpec
   return true;
 }
 
+/// "sm_<major><minor>" with an optional "a" (architecture-specific features).
+bool parseGpuArch(const std::string &arch, Manifest &manifest) {
+  std::string_view digits(arch);
+  if (digits.substr(0, 3) != "sm_")
+    return false;
+  digits.remove_prefix(3);
+  manifest.gpuArchSpecific = !digits.empty() && digits.back() == 'a';
+  if (manifest.gpuArchSpecific)
+    digits.remove_suffix(1);
+  if (digits.size() < 2 || digits.size() > 3)
+    return false;
+  int number = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9')
+      return false;
+    number = number * 10 + (c - '0');
+  }
+  manifest.gpuArch = arch;
+  manifest.gpuMajor = number / 10;
+  manifest.gpuMinor = number % 10;
+  return manifest.gpuMajor > 0;
+}
+
 } // namespace
 
 bool ssm::rt::parseManifest(std::string_view text, Manifest &out, std::string &error) {
@@ -219,8 +320,13 @@ bool ssm::rt::parseManifest(std::string_view text, Manifest &out, std::string &e
       return false;
     manifest.hostObjects.push_back({section->asString(), cpu->asString()});
   }
-  if (const json::Value *gpu = root.find("gpu_arch"); gpu && gpu->isString())
-    manifest.gpuArch = gpu->asString();
+  if (const json::Value *gpu = root.find("gpu_arch")) {
+    if (!gpu->isString() || !parseGpuArch(gpu->asString(), manifest)) {
+      error = "manifest: 'gpu_arch' must name a GPU architecture such as \"sm_90a\" or "
+              "\"sm_80\"";
+      return false;
+    }
+  }
   if (const json::Value *kernels = root.find("gpu_kernels")) {
     if (!kernels->isArray()) {
       error = "manifest: 'gpu_kernels' must be an array";

@@ -30,6 +30,12 @@ struct CudaModel::Call {
   }
 };
 
+bool ssm::rt::cubinRunsOn(const Manifest &manifest, int major, int minor) {
+  if (manifest.gpuArchSpecific)
+    return major == manifest.gpuMajor && minor == manifest.gpuMinor;
+  return major == manifest.gpuMajor && minor >= manifest.gpuMinor;
+}
+
 CudaModel::~CudaModel() {
   if (!d)
     return;
@@ -63,16 +69,10 @@ ssm_status CudaModel::load(const Artifact &artifact, std::string &error) {
   d->cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device);
   d->cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device);
   const Manifest &manifest = artifact.manifest();
-  // "sm_90a" runs on compute capability 9.0 exactly; "sm_80" on 8.x and later.
-  std::string arch = manifest.gpuArch;
-  std::string digits = arch.substr(arch.rfind('_') + 1);
-  bool archSpecific = !digits.empty() && digits.back() == 'a';
-  int wanted = std::atoi(digits.c_str());
-  int have = major * 10 + minor;
-  if (archSpecific ? have != wanted : have / 10 < wanted / 10 || have < wanted) {
-    error = "the artifact was compiled for " + arch + ", but " + name + " has compute capability " +
-            std::to_string(major) + "." + std::to_string(minor) +
-            "; recompile with --gpu-arch for this GPU";
+  if (!cubinRunsOn(manifest, major, minor)) {
+    error = "the artifact was compiled for " + manifest.gpuArch + ", but " + name +
+            " has compute capability " + std::to_string(major) + "." + std::to_string(minor) +
+            "; recompile it for this GPU (ssm-compile --gpu-arch)";
     return SSM_ERROR_UNSUPPORTED;
   }
   if (CUresult r = d->cuDevicePrimaryCtxRetain(&context, device); r != CUDA_SUCCESS) {
@@ -137,7 +137,7 @@ void *CudaModel::alloc(ssm_host_env *env, int64_t bytes) {
   // Never a zero-byte allocation: every buffer has a distinct, valid address.
   size_t size = bytes > 0 ? static_cast<size_t>(bytes) : 64;
   if (bytes < 0) {
-    call->record("a buffer of negative size (" + std::to_string(bytes) + " bytes) was requested");
+    call->record(kUnsizableBuffer);
     return nullptr;
   }
   if (CUresult r = d.cuMemAllocAsync(&ptr, size, call->stream); r != CUDA_SUCCESS) {

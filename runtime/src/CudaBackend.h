@@ -16,6 +16,11 @@
 
 namespace ssm::rt {
 
+/// Whether the cubins of `manifest` run on a GPU of compute capability `major`.`minor`: those
+/// for "sm_90a" on 9.0 only, those for "sm_80" on 8.0 and later 8.x (a cubin never runs on
+/// another major version).
+bool cubinRunsOn(const Manifest &manifest, int major, int minor);
+
 /// The device side of a loaded GPU artifact: the context, the kernels' modules and functions.
 class CudaModel {
 public:

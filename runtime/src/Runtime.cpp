@@ -151,18 +151,37 @@ struct Call {
   bool poison;
   std::vector<void *> allocations;
   std::string failure;
+  ssm_status failureStatus = SSM_ERROR_EXECUTION;
+
+  void record(ssm_status status, std::string message) {
+    if (failure.empty()) {
+      failure = std::move(message);
+      failureStatus = status;
+    }
+    env.status = 1;
+  }
 };
 
 Call *callOf(ssm_host_env *env) { return reinterpret_cast<Call *>(env); }
 
 void *hostAlloc(ssm_host_env *env, int64_t bytes) {
   Call *call = callOf(env);
+  if (bytes < 0) {
+    call->record(SSM_ERROR_EXECUTION, kUnsizableBuffer);
+    return nullptr;
+  }
+  if (bytes > kMaxTensorBytes) {
+    call->record(SSM_ERROR_OUT_OF_MEMORY,
+                 "compiled code asked for an intermediate buffer of " + std::to_string(bytes) +
+                     " bytes, above the runtime's limit of " + std::to_string(kMaxTensorBytes) +
+                     ": the input dimensions are too large");
+    return nullptr;
+  }
   void *memory = alignedAlloc(bytes);
   if (!memory) {
-    if (call->failure.empty())
-      call->failure = "out of memory: an intermediate buffer of " + std::to_string(bytes) +
-                      " bytes could not be allocated";
-    env->status = 1;
+    call->record(SSM_ERROR_OUT_OF_MEMORY, "out of memory: an intermediate buffer of " +
+                                              std::to_string(bytes) +
+                                              " bytes could not be allocated");
     return nullptr;
   }
   if (call->poison)
@@ -172,11 +191,8 @@ void *hostAlloc(ssm_host_env *env, int64_t bytes) {
 }
 
 void hostFail(ssm_host_env *env, const char *message, int64_t a, int64_t b) {
-  Call *call = callOf(env);
-  if (call->failure.empty())
-    call->failure =
-        std::string(message) + " (got " + std::to_string(a) + " and " + std::to_string(b) + ")";
-  env->status = 1;
+  callOf(env)->record(SSM_ERROR_EXECUTION, std::string(message) + " (got " + std::to_string(a) +
+                                               " and " + std::to_string(b) + ")");
 }
 
 void hostParallelFor(ssm_host_env *env, ssm_cpu_kernel_fn fn, void **args, int64_t n) {
@@ -306,7 +322,7 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
 
   int32_t rc = model->host.entry()(&call.env, inputPointers.data(), outputPointers.data());
   if (rc != 0)
-    return fail(SSM_ERROR_EXECUTION,
+    return fail(call.failureStatus,
                 call.failure.empty() ? "the compiled code failed" : call.failure);
 
   std::vector<std::unique_ptr<ssm_tensor>> results;
@@ -323,7 +339,7 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
     tensor->shape = shape;
     size_t elementSize = ssm_dtype_size(expected.dtype);
     int64_t count = numElements(shape);
-    if (count < 0)
+    if (count < 0 || count > kMaxTensorBytes / static_cast<int64_t>(elementSize))
       return fail(SSM_ERROR_EXECUTION,
                   "output '" + expected.name + "' has an invalid shape " + shapeString(shape));
     char *begin = aligned + words[2] * static_cast<int64_t>(elementSize);

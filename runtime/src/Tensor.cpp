@@ -5,6 +5,7 @@
 #include "Error.h"
 #include "TensorProto.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,7 @@ using namespace ssm::rt;
 ssm_tensor::~ssm_tensor() { alignedFree(owned); }
 
 void *ssm::rt::alignedAlloc(int64_t bytes) {
-  if (bytes < 0 || bytes > (int64_t(1) << 47))
+  if (bytes < 0 || bytes > kMaxTensorBytes)
     return nullptr;
   size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64;
   return std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
@@ -94,24 +95,51 @@ const char *ssm_dtype_name(ssm_dtype dtype) {
   return "?";
 }
 
+namespace {
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+} // namespace
+
 ssm_status ssm_tensor_create(ssm_dtype dtype, const int64_t *shape, int32_t rank,
                              ssm_tensor **out) {
-  if (!out || rank < 0 || rank > 8 || (rank > 0 && !shape))
-    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: bad arguments");
+  if (!out || (rank > 0 && !shape))
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: null argument");
   *out = nullptr;
+  if (rank < 0 || rank > kMaxRank)
+    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: rank " + std::to_string(rank) +
+                                                " is outside [0, " + std::to_string(kMaxRank) +
+                                                "]");
   size_t elementSize = ssm_dtype_size(dtype);
   if (elementSize == 0)
     return fail(SSM_ERROR_INVALID_ARGUMENT,
                 "ssm_tensor_create: unknown dtype " + std::to_string(static_cast<int>(dtype)));
   std::vector<int64_t> dims(shape, shape + rank);
-  int64_t count = numElements(dims);
-  if (count < 0 || count > INT64_MAX / static_cast<int64_t>(elementSize))
-    return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_create: the shape is negative or its "
-                                            "size overflows");
-  void *data = alignedAlloc(count * static_cast<int64_t>(elementSize));
+  // Every dimension is bounded as if the others were at least 1: compiled code multiplies
+  // sizes of an empty tensor too, and (0, 2^62) must not reach it.
+  int64_t bound = static_cast<int64_t>(elementSize);
+  for (int64_t size : dims) {
+    if (size < 0)
+      return fail(SSM_ERROR_INVALID_ARGUMENT,
+                  "ssm_tensor_create: shape " + shapeString(dims) + " has a negative dimension");
+    if (size > 1 && bound > kMaxTensorBytes / size)
+      return fail(SSM_ERROR_INVALID_ARGUMENT,
+                  "ssm_tensor_create: shape " + shapeString(dims) + " of " + ssm_dtype_name(dtype) +
+                      " is too large: its dimensions (zeros counted as " +
+                      "ones) multiply to more than " + std::to_string(kMaxTensorBytes) + " bytes");
+    bound *= std::max<int64_t>(size, 1);
+  }
+  int64_t bytes = numElements(dims) * static_cast<int64_t>(elementSize);
+  void *data = alignedAlloc(bytes);
   if (!data)
     return fail(SSM_ERROR_OUT_OF_MEMORY, "ssm_tensor_create: cannot allocate " +
-                                             std::to_string(count * elementSize) + " bytes");
+                                             std::to_string(bytes) + " bytes for shape " +
+                                             shapeString(dims) + " of " + ssm_dtype_name(dtype));
   auto *tensor = new ssm_tensor;
   tensor->dtype = dtype;
   tensor->shape = std::move(dims);
@@ -132,6 +160,30 @@ size_t ssm_tensor_num_bytes(const ssm_tensor *tensor) {
 }
 void *ssm_tensor_data(ssm_tensor *tensor) { return tensor->data; }
 
+ssm_status ssm::rt::tensorFromProto(const uint8_t *bytes, size_t size, const std::string &label,
+                                    ssm_tensor **out) {
+  *out = nullptr;
+  pb::TensorData data;
+  std::string error;
+  if (!pb::decodeTensor(bytes, size, data, error))
+    return fail(SSM_ERROR_FORMAT, "'" + label + "': " + error);
+  ssm_dtype dtype = static_cast<ssm_dtype>(data.dataType);
+  if (ssm_dtype_size(dtype) == 0)
+    return fail(SSM_ERROR_UNSUPPORTED, "'" + label + "': data type " +
+                                           std::to_string(data.dataType) + " is not supported");
+  if (data.dims.size() > static_cast<size_t>(kMaxRank))
+    return fail(SSM_ERROR_UNSUPPORTED, "'" + label + "': rank " + std::to_string(data.dims.size()) +
+                                           " is above " + std::to_string(kMaxRank));
+  ssm_tensor *tensor;
+  if (ssm_status status = ssm_tensor_create(dtype, data.dims.data(),
+                                            static_cast<int32_t>(data.dims.size()), &tensor))
+    return fail(status, "'" + label + "': " + ssm_last_error());
+  if (!data.bytes.empty())
+    std::memcpy(tensor->data, data.bytes.data(), data.bytes.size());
+  *out = tensor;
+  return SSM_OK;
+}
+
 ssm_status ssm_tensor_read_pb(const char *path, ssm_tensor **out) {
   if (!path || !out)
     return fail(SSM_ERROR_INVALID_ARGUMENT, "ssm_tensor_read_pb: null argument");
@@ -150,22 +202,7 @@ ssm_status ssm_tensor_read_pb(const char *path, ssm_tensor **out) {
   std::fclose(file);
   if (!ok)
     return fail(SSM_ERROR_IO, std::string("cannot read '") + path + "'");
-  pb::TensorData data;
-  std::string error;
-  if (!pb::decodeTensor(bytes.data(), bytes.size(), data, error))
-    return fail(SSM_ERROR_FORMAT, std::string("'") + path + "': " + error);
-  ssm_dtype dtype = static_cast<ssm_dtype>(data.dataType);
-  if (ssm_dtype_size(dtype) == 0)
-    return fail(SSM_ERROR_UNSUPPORTED, std::string("'") + path + "': data type " +
-                                           std::to_string(data.dataType) + " is not supported");
-  ssm_tensor *tensor;
-  if (ssm_status status = ssm_tensor_create(dtype, data.dims.data(),
-                                            static_cast<int32_t>(data.dims.size()), &tensor))
-    return status;
-  if (!data.bytes.empty())
-    std::memcpy(tensor->data, data.bytes.data(), data.bytes.size());
-  *out = tensor;
-  return SSM_OK;
+  return tensorFromProto(bytes.data(), bytes.size(), path, out);
 }
 
 ssm_status ssm_tensor_write_pb(const ssm_tensor *tensor, const char *name, const char *path) {

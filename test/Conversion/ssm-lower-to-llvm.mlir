@@ -34,9 +34,11 @@ func.func private @kernel(%args: !llvm.ptr, %begin: index, %end: index) {
 //       CHECK:   %[[F:.*]] = llvm.getelementptr %[[ENV]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(i32, i32, ptr, ptr, ptr, ptr)>
 //       CHECK:   %[[FN:.*]] = llvm.load %[[F]] : !llvm.ptr -> !llvm.ptr
 //       CHECK:   llvm.call %[[FN]](%[[ENV]], {{.*}}) : !llvm.ptr, (!llvm.ptr, !llvm.ptr, i64, i64) -> ()
-// alloc: env->alloc(env, bytes)
+// alloc: env->alloc(env, bytes), bytes checked for overflow and negative sizes (-1 then)
+//       CHECK:   "llvm.intr.umul.with.overflow"
+//       CHECK:   %[[BYTES:.*]] = llvm.select %{{.*}}, %{{.*}}, %{{.*}} : i1, i64
 //       CHECK:   llvm.getelementptr %[[ENV]][0, 2]
-//       CHECK:   llvm.call %{{.*}}(%[[ENV]], %{{.*}}) : !llvm.ptr, (!llvm.ptr, i64) -> !llvm.ptr
+//       CHECK:   llvm.call %{{.*}}(%[[ENV]], %[[BYTES]]) : !llvm.ptr, (!llvm.ptr, i64) -> !llvm.ptr
 // dispatch: skipped unless the status is 0, then env->parallel_for(env, kernel, args, n)
 //       CHECK:   llvm.getelementptr %[[ENV]][0, 1]
 //       CHECK:   llvm.icmp "eq"

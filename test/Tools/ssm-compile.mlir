@@ -30,7 +30,7 @@
 // ENTRY: error: no function 'nope' to compile
 // EMIT: ssm-compile: unknown --emit=bogus
 // TARGET: ssm-compile: unknown --target=tpu (supported: cpu, cuda)
-// TRUNCATED: is truncated or padded: the header says {{[0-9]+}} bytes, the file has 200
+// TRUNCATED: is truncated: its header says {{[0-9]+}} bytes, the file has 200
 // CORRUPT: is corrupt (checksum mismatch)
 // NOTART: is not an artifact (bad magic)
 

@@ -18,6 +18,17 @@
 #include <random>
 #include <thread>
 
+// The tests of allocation failure ask for more memory than the sanitizers' allocators serve:
+// they must then return null, as the C library does, instead of stopping the program.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+extern "C" const char *__asan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+#if __has_feature(thread_sanitizer)
+extern "C" const char *__tsan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+#endif
+
 namespace {
 
 std::string artifact(const char *name) {
@@ -176,6 +187,104 @@ TEST(Runtime, ConcurrentRunsOnOneModel) {
     t.join();
   for (int t = 0; t < 6; ++t)
     EXPECT_EQ(failures[t], 0) << "thread " << t;
+}
+
+TEST(Runtime, ConcurrentSessionsKeepTheirOwnErrors) {
+  // Threads load, run and free models of their own while others share one model; some runs
+  // fail on purpose, and each thread must see its own failure's message.
+  ssm::Model shared;
+  ASSERT_FALSE(ssm::Model::load(artifact("rms_norm"), shared, /*numThreads=*/2));
+  std::vector<std::thread> threads;
+  std::vector<std::string> problems(8);
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        ssm::Model own;
+        const ssm::Model *model = &shared;
+        if (t % 2) {
+          if (ssm::Error e = ssm::Model::load(artifact("rms_norm"), own, /*numThreads=*/2)) {
+            problems[t] = "load: " + e.message;
+            return;
+          }
+          model = &own;
+        }
+        int64_t width = (t + i) % 3 ? 16 : 15; // every third run has a wrong width
+        ssm::Tensor x = randomTensor({int64_t(1 + i), width}, 10 * t + i);
+        ssm::Tensor w = randomTensor({16}, 7);
+        std::vector<ssm::Tensor> out;
+        ssm::Error e = model->run({&x, &w}, out);
+        std::string expected = width == 16 ? "" : "got (" + std::to_string(1 + i) + ", 15)";
+        if (width == 16 && e) {
+          problems[t] = "run: " + e.message;
+        } else if (width != 16 && e.message.find(expected) == std::string::npos) {
+          problems[t] = "expected '" + expected + "', got '" + e.message + "'";
+        } else if (width == 16) {
+          std::vector<float> want = rmsNorm(x, w);
+          for (size_t k = 0; k < want.size(); ++k)
+            if (std::fabs(out[0].data<float>()[k] - want[k]) > 1e-5f * (1 + std::fabs(want[k])))
+              problems[t] = "wrong result at " + std::to_string(k);
+        }
+        if (!problems[t].empty())
+          return;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (int t = 0; t < 8; ++t)
+    EXPECT_EQ(problems[t], "") << "thread " << t;
+}
+
+TEST(Runtime, TensorLimits) {
+  ssm_tensor *t = nullptr;
+  int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  EXPECT_EQ(ssm_tensor_create(SSM_DTYPE_F32, nine, 9, &t), SSM_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(ssm_last_error(), "ssm_tensor_create: rank 9 is outside [0, 8]");
+  int64_t negative[2] = {3, -1};
+  EXPECT_EQ(ssm_tensor_create(SSM_DTYPE_F32, negative, 2, &t), SSM_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(ssm_last_error(), "ssm_tensor_create: shape (3, -1) has a negative dimension");
+  // Empty, but compiled code would multiply 2^62 by the other sizes.
+  int64_t emptyButHuge[2] = {0, int64_t(1) << 62};
+  EXPECT_EQ(ssm_tensor_create(SSM_DTYPE_F32, emptyButHuge, 2, &t), SSM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(
+      std::string(ssm_last_error()).find("shape (0, 4611686018427387904) of f32 is too large"),
+      std::string::npos)
+      << ssm_last_error();
+  int64_t overflowing[3] = {int64_t(1) << 40, int64_t(1) << 40, 4};
+  EXPECT_EQ(ssm_tensor_create(SSM_DTYPE_I8, overflowing, 3, &t), SSM_ERROR_INVALID_ARGUMENT);
+  // Within the limit but more than this machine has: the allocation fails cleanly.
+  int64_t tooMuch[2] = {int64_t(1) << 22, int64_t(1) << 22};
+  EXPECT_EQ(ssm_tensor_create(SSM_DTYPE_F64, tooMuch, 2, &t), SSM_ERROR_OUT_OF_MEMORY);
+  EXPECT_STREQ(ssm_last_error(), "ssm_tensor_create: cannot allocate 140737488355328 bytes for "
+                                 "shape (4194304, 4194304) of f64");
+  EXPECT_EQ(t, nullptr);
+}
+
+TEST(Runtime, TensorFilesOverTheLimits) {
+  std::string path = testing::TempDir() + "/limits.pb";
+  // dims (0, 2^62) of FLOAT, no data: a valid TensorProto that the runtime refuses.
+  {
+    std::ofstream out(path, std::ios::binary);
+    const unsigned char proto[] = {0x0a, 0x0a, 0x00, 0x80, 0x80, 0x80, 0x80,
+                                   0x80, 0x80, 0x80, 0x80, 0x40, 0x10, 0x01};
+    out.write(reinterpret_cast<const char *>(proto), sizeof(proto));
+  }
+  ssm::Tensor t;
+  ssm::Error e = ssm::Tensor::readPb(path, t);
+  EXPECT_EQ(e.status, SSM_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(e.message.rfind("'" + path + "': ssm_tensor_create: shape (0, 4611686018427387904)", 0),
+            0u)
+      << e.message;
+  // Rank 9.
+  {
+    std::ofstream out(path, std::ios::binary);
+    const unsigned char proto[] = {0x0a, 0x09, 1,    1,    1,    1, 1, 1, 1, 1,
+                                   1,    0x10, 0x01, 0x4a, 0x04, 0, 0, 0, 0};
+    out.write(reinterpret_cast<const char *>(proto), sizeof(proto));
+  }
+  e = ssm::Tensor::readPb(path, t);
+  EXPECT_EQ(e.status, SSM_ERROR_UNSUPPORTED);
+  EXPECT_EQ(e.message, "'" + path + "': rank 9 is above 8");
+  std::remove(path.c_str());
 }
 
 TEST(Runtime, GenericBaselineGivesTheSameResults) {

@@ -11,12 +11,14 @@
 #include "ssm/runtime.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -28,8 +30,12 @@ int usage() {
   return 2;
 }
 
-int failed(const char *what) {
-  std::fprintf(stderr, "ssm-run: %s: %s\n", what, ssm_last_error());
+/// Reports the runtime's last error, after `what` failed unless the message names the file.
+int failed(const char *what = nullptr) {
+  if (what)
+    std::fprintf(stderr, "ssm-run: %s: %s\n", what, ssm_last_error());
+  else
+    std::fprintf(stderr, "ssm-run: %s\n", ssm_last_error());
   return 1;
 }
 
@@ -85,7 +91,7 @@ int main(int argc, char **argv) {
   ssm_model_options options{threads, 0};
   ssm_model *model = nullptr;
   if (ssm_model_load(modelPath, &options, &model) != SSM_OK)
-    return failed(modelPath);
+    return failed();
   struct ModelGuard {
     ssm_model *m;
     ~ModelGuard() { ssm_model_free(m); }
@@ -111,7 +117,7 @@ int main(int argc, char **argv) {
     std::string path = std::string(inputDir) + "/input_" + std::to_string(i) + ".pb";
     ssm_tensor *tensor = nullptr;
     if (ssm_tensor_read_pb(path.c_str(), &tensor) != SSM_OK)
-      return failed(path.c_str());
+      return failed();
     inputs.list.push_back(tensor);
   }
   outputs.list.assign(numOutputs, nullptr);
@@ -163,11 +169,32 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "ssm-run: cannot create '%s': %s\n", outputDir, error.message().c_str());
       return 1;
     }
+    // All outputs or none: each is written under a temporary name first, and renamed only
+    // once every one of them has been written.
+    std::string suffix = ".tmp-" + std::to_string(getpid());
+    std::vector<std::string> paths, written;
+    auto removeWritten = [&] {
+      for (const std::string &temp : written)
+        std::remove(temp.c_str());
+    };
     for (int32_t i = 0; i < numOutputs; ++i) {
-      std::string path = std::string(outputDir) + "/output_" + std::to_string(i) + ".pb";
-      if (ssm_tensor_write_pb(outputs.list[i], ssm_model_output_name(model, i), path.c_str()) !=
-          SSM_OK)
-        return failed(path.c_str());
+      paths.push_back(std::string(outputDir) + "/output_" + std::to_string(i) + ".pb");
+      std::string temp = paths.back() + suffix;
+      if (ssm_tensor_write_pb(outputs.list[i], ssm_model_output_name(model, i), temp.c_str()) !=
+          SSM_OK) {
+        removeWritten();
+        return failed(paths.back().c_str());
+      }
+      written.push_back(temp);
+    }
+    for (int32_t i = 0; i < numOutputs; ++i) {
+      if (std::rename(written[i].c_str(), paths[i].c_str()) != 0) {
+        std::fprintf(stderr, "ssm-run: cannot write '%s': %s\n", paths[i].c_str(),
+                     std::strerror(errno));
+        written.erase(written.begin(), written.begin() + i);
+        removeWritten();
+        return 1;
+      }
     }
   }
   return 0;

@@ -18,7 +18,8 @@ extern "C" {
 #endif
 
 #define SSM_ARTIFACT_MAGIC "SSMXART" /* 7 characters and a NUL: 8 bytes */
-#define SSM_ARTIFACT_FORMAT_VERSION 1
+/* 2: the header carries its own checksum, and every byte between sections must be zero. */
+#define SSM_ARTIFACT_FORMAT_VERSION 2
 #define SSM_ARTIFACT_SECTION_ALIGN 64 /* every section starts at a multiple of this */
 
 typedef struct ssm_artifact_header {
@@ -28,8 +29,9 @@ typedef struct ssm_artifact_header {
   uint64_t section_table_offset; /* follows the header */
   uint64_t file_size;            /* the whole file, to detect truncation */
   uint64_t table_checksum;       /* ssm_checksum of the section table */
-  uint8_t reserved[24];
-} ssm_artifact_header; /* 64 bytes */
+  uint64_t header_checksum;      /* ssm_checksum of these 64 bytes with this field zero */
+  uint8_t reserved[16];          /* zero */
+} ssm_artifact_header;           /* 64 bytes */
 
 enum ssm_artifact_section_kind {
   SSM_SECTION_MANIFEST = 1, /* JSON, UTF-8 */
@@ -45,7 +47,7 @@ typedef struct ssm_artifact_section {
   uint64_t offset;
   uint64_t size;
   uint64_t checksum;    /* ssm_checksum of the section's bytes */
-  char name[32];        /* NUL-terminated */
+  char name[32];        /* NUL-terminated, NUL-padded */
 } ssm_artifact_section; /* 64 bytes */
 
 /* A 64-bit checksum over 8-byte words (FNV-1a style mixing), fast enough to check on load. */
@@ -63,6 +65,13 @@ static inline uint64_t ssm_checksum(const void *data, size_t size) {
   for (; i < size; ++i)
     h = (h ^ p[i]) * 0x100000001b3ull;
   return h ^ (h >> 32);
+}
+
+/* The header's checksum: over its 64 bytes, header_checksum counted as zero. */
+static inline uint64_t ssm_artifact_header_checksum(const ssm_artifact_header *header) {
+  ssm_artifact_header copy = *header;
+  copy.header_checksum = 0;
+  return ssm_checksum(&copy, sizeof(copy));
 }
 
 #ifdef __cplusplus
