@@ -103,6 +103,9 @@ TEST(Utf8, ReplacesMaximalSubparts) {
 }
 
 TEST(CharClass, LettersNumbersWhiteSpace) {
+  // The version the tokenizers library's regex engine knows (docs/Runtime.md).
+  EXPECT_STREQ(unicodeTablesVersion(), "16.0.0");
+  EXPECT_EQ(charClass(U'\U00010D50'), CharClass::Letter); // Garay, new in Unicode 16.0
   EXPECT_EQ(charClass(U'a'), CharClass::Letter);
   EXPECT_EQ(charClass(U'Z'), CharClass::Letter);
   EXPECT_EQ(charClass(U'\u00E9'), CharClass::Letter); // é
