@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing; safe to run again.
 # Debian 12: LLVM/MLIR 22, clang's sanitizer runtimes, the build tools, ONNX's protobuf headers
-# and node tests from apt; numpy from PyPI.
+# and node tests from apt; numpy and tokenizers from PyPI.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -29,5 +29,10 @@ fi
 if ! python3 -c "import numpy" 2>/dev/null; then
   echo "bootstrap: installing numpy"
   python3 -m pip install --quiet numpy
+fi
+# The tokenizer-conformance test compares the runtime's tokenizers with Hugging Face's.
+if ! python3 -c "import tokenizers" 2>/dev/null; then
+  echo "bootstrap: installing tokenizers"
+  python3 -m pip install --quiet tokenizers
 fi
 echo "bootstrap: all dependencies present"

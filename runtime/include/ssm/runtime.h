@@ -1,7 +1,8 @@
 /*===- ssm/runtime.h - the runtime's C API ---------------------------------===*
  *
- * Load a compiled artifact (.ssmx), bind input tensors, run, read the outputs. Every function
- * that can fail returns an ssm_status; ssm_last_error() then describes the failure (per thread).
+ * Load a compiled artifact (.ssmx), bind input tensors, run, read the outputs; turn text into
+ * token ids and back. Every function that can fail returns an ssm_status; ssm_last_error()
+ * then describes the failure (per thread).
  * Nothing here aborts the process on bad input.
  *
  *===----------------------------------------------------------------------===*/
@@ -112,6 +113,37 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
  * start of its first kernel to the end of its last (copies excluded); 0 when it launched no
  * kernel; -1 for a CPU artifact or a failed run. */
 double ssm_last_run_device_ms(void);
+
+/*--- tokenizers --------------------------------------------------------------*/
+
+typedef struct ssm_tokenizer ssm_tokenizer;
+
+/* Loads a Hugging Face tokenizer.json holding a byte-level BPE (GPT-2, GPT-NeoX); its ids are
+ * those of the `tokenizers` library. docs/Runtime.md lists what is supported and what is
+ * refused (SSM_ERROR_UNSUPPORTED, naming the field). */
+ssm_status ssm_tokenizer_load(const char *path, ssm_tokenizer **out);
+/* The byte-level tokenizer: token i is byte i, a vocabulary of 256. */
+ssm_status ssm_tokenizer_byte_level(ssm_tokenizer **out);
+void ssm_tokenizer_free(ssm_tokenizer *tokenizer);
+/* One past the largest token id. */
+int32_t ssm_tokenizer_vocab_size(const ssm_tokenizer *tokenizer);
+
+/* Encodes `length` bytes of `text` (which may hold NULs). *num_ids receives the number of ids.
+ * With `ids` null the call only counts; else the ids are written to `ids` when `capacity` holds
+ * them all, and when it does not, nothing is and the call fails (SSM_ERROR_INVALID_ARGUMENT).
+ * Ill-formed UTF-8 is no error: the BPE tokenizer reads each ill-formed part as U+FFFD, the
+ * byte-level one takes the bytes as they are. Safe to call from several threads at once. */
+ssm_status ssm_tokenizer_encode(const ssm_tokenizer *tokenizer, const char *text, size_t length,
+                                int32_t *ids, size_t capacity, size_t *num_ids);
+/* Decodes `num_ids` ids; an id outside the vocabulary is an SSM_ERROR_INVALID_ARGUMENT. With
+ * `skip_special` nonzero, special tokens (<|endoftext|>, ...) are left out. *length receives
+ * the text's length in bytes. With `text` null the call only measures; else the text and a
+ * terminating NUL are written to `text` when `capacity` > *length, and when not, nothing is
+ * and the call fails (SSM_ERROR_INVALID_ARGUMENT). The BPE tokenizer's text is UTF-8 (byte
+ * sequences that are not become U+FFFD, as in the `tokenizers` library); the byte-level one's is
+ * the bytes. */
+ssm_status ssm_tokenizer_decode(const ssm_tokenizer *tokenizer, const int32_t *ids, size_t num_ids,
+                                int32_t skip_special, char *text, size_t capacity, size_t *length);
 
 #ifdef __cplusplus
 } /* extern "C" */

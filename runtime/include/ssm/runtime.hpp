@@ -1,7 +1,7 @@
 //===- ssm/runtime.hpp - C++ wrapper of the runtime's C API ------*- C++ -*-===//
 //
-// Owning handles for models and tensors; errors come back as ssm::Error values (the runtime
-// is built without exceptions and so is this header).
+// Owning handles for models, tensors and tokenizers; errors come back as ssm::Error values (the
+// runtime is built without exceptions and so is this header).
 //
 //   ssm::Model model;
 //   if (ssm::Error e = ssm::Model::load("model.ssmx", model)) { ... e.message ... }
@@ -124,6 +124,62 @@ public:
 
 private:
   ssm_model *handle = nullptr;
+};
+
+/// Text to token ids and back: a Hugging Face tokenizer.json (byte-level BPE) or the
+/// byte-level tokenizer. encode() and decode() may be called from several threads at once.
+class Tokenizer {
+public:
+  Tokenizer() = default;
+  Tokenizer(Tokenizer &&other) noexcept : handle(std::exchange(other.handle, nullptr)) {}
+  Tokenizer &operator=(Tokenizer &&other) noexcept {
+    std::swap(handle, other.handle);
+    return *this;
+  }
+  Tokenizer(const Tokenizer &) = delete;
+  Tokenizer &operator=(const Tokenizer &) = delete;
+  ~Tokenizer() { ssm_tokenizer_free(handle); }
+
+  static Error load(const std::string &path, Tokenizer &out) {
+    ssm_tokenizer *t = nullptr;
+    Error e = Error::from(ssm_tokenizer_load(path.c_str(), &t));
+    out = Tokenizer();
+    out.handle = t;
+    return e;
+  }
+  static Tokenizer byteLevel() {
+    Tokenizer out;
+    ssm_tokenizer_byte_level(&out.handle);
+    return out;
+  }
+
+  explicit operator bool() const { return handle != nullptr; }
+  int32_t vocabSize() const { return ssm_tokenizer_vocab_size(handle); }
+
+  Error encode(const std::string &text, std::vector<int32_t> &ids) const {
+    size_t count = 0;
+    if (Error e =
+            Error::from(ssm_tokenizer_encode(handle, text.data(), text.size(), nullptr, 0, &count)))
+      return e;
+    ids.assign(count, 0);
+    return Error::from(
+        ssm_tokenizer_encode(handle, text.data(), text.size(), ids.data(), ids.size(), &count));
+  }
+  Error decode(const std::vector<int32_t> &ids, std::string &text, bool skipSpecial = false) const {
+    size_t length = 0;
+    if (Error e = Error::from(
+            ssm_tokenizer_decode(handle, ids.data(), ids.size(), skipSpecial, nullptr, 0, &length)))
+      return e;
+    std::vector<char> buffer(length + 1);
+    Error e = Error::from(ssm_tokenizer_decode(handle, ids.data(), ids.size(), skipSpecial,
+                                               buffer.data(), buffer.size(), &length));
+    if (!e)
+      text.assign(buffer.data(), length);
+    return e;
+  }
+
+private:
+  ssm_tokenizer *handle = nullptr;
 };
 
 } // namespace ssm
