@@ -75,6 +75,9 @@ private:
 // "LINE:COLUMN: message" (1-based; the column counts bytes).
 bool parse(std::string_view text, Value &out, std::string &error);
 
+// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF) to `out`.
+void appendUtf8(std::string &out, char32_t cp);
+
 } // namespace ssm::rt::json
 
 #endif // SSM_RUNTIME_JSON_H
