@@ -10,13 +10,14 @@ the custom ops of `ssm_export.ops`, which the ONNX exporter writes as single `ss
 
 The graph takes `input_ids` (batch, sequence_length), both symbolic, and returns `logits`;
 weights are written as external data (`model.onnx.data`). With `--state-io` it also takes
-and returns the decode state of every SSM layer i, named as onnxruntime-genai does:
-`past_key_values.{i}.conv_state` (batch, conv_dim, K-1) and
+and returns the decode state of every layer i, named as onnxruntime-genai does (ONNX.md):
+for an SSM mixer `past_key_values.{i}.conv_state` (batch, conv_dim, K-1) and
 `past_key_values.{i}.recurrent_state` (Mamba-1 (batch, d_inner, N), Mamba-2 (batch, H, P, N)),
-f32, in; `present.{i}.conv_state` and `present.{i}.recurrent_state` out. Zero states give the
-stateless prefill; the presents of one call are the pasts of the next, for any number of
-tokens (1 is the decode step). State I/O covers models whose every layer is an SSM mixer
-(Mamba, FalconMamba, Mamba2): the KV caches of attention layers are not written yet.
+f32; for an attention layer `past_key_values.{i}.key` and `.value` (batch, kv_heads,
+past_sequence_length, head_dim), and then also `attention_mask` (batch,
+total_sequence_length); outputs `present.{i}.*` with the same suffixes. Zero states and empty
+KV caches give the stateless prefill; the presents of one call are the pasts of the next, for
+any number of tokens (1 is the decode step). Positions continue after the past keys.
 
 Run from python/:
 
@@ -61,10 +62,6 @@ def mixers(model) -> list[torch.nn.Module]:
     """The SSM mixers of `model` in layer order: modules with `A_log` and a `conv1d`."""
     found = [m for m in model.modules() if hasattr(m, "A_log") and hasattr(m, "conv1d")]
     return sorted(found, key=lambda m: m.layer_idx)
-
-
-def has_attention(model) -> bool:
-    return any(name.rsplit(".", 1)[-1] == "k_proj" for name, _ in model.named_modules())
 
 
 class StateIO:
@@ -204,14 +201,93 @@ def state_shapes(model) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
     return shapes
 
 
-def state_names(model) -> tuple[list[str], list[str]]:
-    """The state inputs and outputs of `--state-io`, in the graph's order."""
-    past, present = [], []
-    for layer, _, _ in state_shapes(model):
-        for kind in ("conv_state", "recurrent_state"):
-            past.append(f"past_key_values.{layer}.{kind}")
-            present.append(f"present.{layer}.{kind}")
-    return past, present
+def attention_shapes(model) -> list[tuple[int, int, int]]:
+    """(layer index, KV heads, head dim) of every layer that caches keys and values, read
+    from the model's own cache after one token."""
+    with torch.no_grad():
+        output = model(input_ids=torch.ones(1, 1, dtype=torch.long), use_cache=True)
+    cache = getattr(output, "past_key_values", None)
+    shapes = []
+    for index, layer in enumerate(getattr(cache, "layers", ())):
+        keys = getattr(layer, "keys", None)
+        if isinstance(keys, torch.Tensor) and keys.dim() == 4:
+            shapes.append((index, keys.shape[1], keys.shape[3]))
+    return shapes
+
+
+class StatefulModel(torch.nn.Module):
+    """(input_ids, [attention_mask,] past states) -> (logits, present states): the decode
+    state of every layer as flat tensors, in `slots` order (by layer; conv_state,
+    recurrent_state for a mixer, key, value for an attention layer). Models with attention
+    layers also take `attention_mask` (batch, total_sequence_length) and run with a cache
+    holding the past keys and values; positions continue after them. Call it inside
+    `ssm_ops(lm, state)` with the same `state`."""
+
+    def __init__(self, lm, state: StateIO):
+        super().__init__()
+        self.lm = lm
+        self.state = state
+        self.ssm_layers = {layer: (conv, recurrent) for layer, conv, recurrent
+                           in state_shapes(lm)}
+        self.kv_layers = {layer: (heads, dim) for layer, heads, dim in attention_shapes(lm)}
+        self.slots = sorted(
+            [(layer, kind) for layer in self.ssm_layers
+             for kind in ("conv_state", "recurrent_state")]
+            + [(layer, kind) for layer in self.kv_layers for kind in ("key", "value")],
+            key=lambda slot: (slot[0], ("conv_state", "recurrent_state", "key",
+                                        "value").index(slot[1])))
+
+    def input_names(self) -> list[str]:
+        mask = ["attention_mask"] if self.kv_layers else []
+        return ["input_ids", *mask, *(f"past_key_values.{i}.{k}" for i, k in self.slots)]
+
+    def output_names(self) -> list[str]:
+        return ["logits", *(f"present.{i}.{k}" for i, k in self.slots)]
+
+    def zero_states(self, batch: int) -> list[torch.Tensor]:
+        """Zero SSM states and empty KV caches: the start of a sequence."""
+        states = []
+        for layer, kind in self.slots:
+            if kind == "conv_state":
+                states.append(torch.zeros(batch, *self.ssm_layers[layer][0]))
+            elif kind == "recurrent_state":
+                states.append(torch.zeros(batch, *self.ssm_layers[layer][1]))
+            else:
+                heads, dim = self.kv_layers[layer]
+                states.append(torch.zeros(batch, heads, 0, dim))
+        return states
+
+    def forward(self, input_ids, *inputs):
+        if self.kv_layers:
+            attention_mask, *states = inputs
+        else:
+            states = inputs
+        past = dict(zip(self.slots, states))
+        self.state.past = {layer: (past[layer, "conv_state"], past[layer, "recurrent_state"])
+                           for layer in self.ssm_layers}
+        self.state.present = {}
+        if self.kv_layers:
+            from transformers import DynamicCache
+
+            cache = DynamicCache(config=self.lm.config)
+            for layer in self.kv_layers:
+                cache.update(past[layer, "key"], past[layer, "value"], layer)
+            start = past[next(iter(self.kv_layers)), "key"].shape[2]
+            positions = torch.arange(start, start + input_ids.shape[1],
+                                     device=input_ids.device).expand(input_ids.shape[0], -1)
+            logits = self.lm(input_ids=input_ids, attention_mask=attention_mask,
+                             past_key_values=cache, position_ids=positions,
+                             use_cache=True).logits
+        else:
+            logits = self.lm(input_ids=input_ids, use_cache=False).logits
+        presents = []
+        for layer, kind in self.slots:
+            if kind in ("key", "value"):
+                cached = cache.layers[layer]
+                presents.append(cached.keys if kind == "key" else cached.values)
+            else:
+                presents.append(self.state.present[layer][kind == "recurrent_state"])
+        return (logits, *presents)
 
 
 class LogitsModel(torch.nn.Module):
@@ -223,33 +299,6 @@ class LogitsModel(torch.nn.Module):
 
     def forward(self, input_ids):
         return self.lm(input_ids=input_ids, use_cache=False).logits
-
-
-class StatefulModel(torch.nn.Module):
-    """(input_ids, conv and recurrent state of every mixer) -> (logits, their next values),
-    in `state_names` order. Call it inside `ssm_ops(lm, state)` with the same `state`."""
-
-    def __init__(self, lm, state: StateIO):
-        super().__init__()
-        self.lm = lm
-        self.state = state
-        self.layers = [layer for layer, _, _ in state_shapes(lm)]
-
-    def forward(self, input_ids, *states):
-        self.state.past = {layer: (states[2 * i], states[2 * i + 1])
-                           for i, layer in enumerate(self.layers)}
-        self.state.present = {}
-        logits = self.lm(input_ids=input_ids, use_cache=False).logits
-        presents = [s for layer in self.layers for s in self.state.present[layer]]
-        return (logits, *presents)
-
-
-def zero_states(model, batch: int) -> list[torch.Tensor]:
-    states = []
-    for _, conv, recurrent in state_shapes(model):
-        states.append(torch.zeros(batch, *conv))
-        states.append(torch.zeros(batch, *recurrent))
-    return states
 
 
 def load_model(source: Path, random_weights: bool = False, seed: int = 0):
@@ -277,16 +326,28 @@ def export(model, opset: int = 20, state_io: bool = False):
     length = torch.export.Dim("sequence_length")
     ids = torch.randint(1, model.config.vocab_size, TRACE_SHAPE)
     if state_io:
-        if has_attention(model):
-            raise NotImplementedError(
-                "--state-io covers models of SSM layers only: the KV caches of attention "
-                "layers are not written yet")
         state = StateIO({})
         module = StatefulModel(model, state)
-        past, present = state_names(model)
-        args = (ids, *zero_states(model, TRACE_SHAPE[0]))
-        dynamic_shapes = ({0: batch, 1: length}, tuple({0: batch} for _ in past))
-        names = (["input_ids", *past], ["logits", *present])
+        # A past of 3 tokens keeps past_sequence_length symbolic; 0 is a valid value.
+        past_length = 3
+        past = torch.export.Dim("past_sequence_length")
+        states = module.zero_states(TRACE_SHAPE[0])
+        state_dims = []
+        for index, (layer, kind) in enumerate(module.slots):
+            if kind in ("key", "value"):
+                heads, dim = module.kv_layers[layer]
+                states[index] = torch.randn(TRACE_SHAPE[0], heads, past_length, dim)
+                state_dims.append({0: batch, 2: past})
+            else:
+                state_dims.append({0: batch})
+        mask = []
+        mask_dims = []
+        if module.kv_layers:
+            mask = [torch.ones(TRACE_SHAPE[0], past_length + TRACE_SHAPE[1], dtype=torch.long)]
+            mask_dims = [{0: batch, 1: torch.export.Dim("total_sequence_length")}]
+        args = (ids, *mask, *states)
+        dynamic_shapes = ({0: batch, 1: length}, tuple(mask_dims + state_dims))
+        names = (module.input_names(), module.output_names())
     else:
         state = None
         module = LogitsModel(model)

@@ -2,29 +2,32 @@
 
 What it writes
     For each family of `fixtures.FAMILIES` (their tiny configs and seeded random weights), one
-    fixture per opset (`DEFAULT_OPSETS`) in ONNX's node-test layout, exported by `ssm_export.export` with dynamic
-    batch and sequence length and the weights as external data::
+    fixture per opset (`DEFAULT_OPSETS`) in ONNX's node-test layout, exported by
+    `ssm_export.export` with dynamic batch and sequence length and the weights as external
+    data::
 
         <out>/<family>-ssm-op<N>/model.onnx, model.onnx.data
         <out>/<family>-ssm-op<N>/test_data_set_K/input_0.pb     input_ids (batch, length)
         <out>/<family>-ssm-op<N>/test_data_set_K/output_0.pb    logits of the HF model
 
     at the test shapes of the dynamic fixtures (`fixtures.DYNAMIC_TEST_SHAPES`, length 1
-    included). For the families of `STATE_IO_FAMILIES`, `<family>-ssm-state-op<N>` is the
-    `--state-io` export, whose data sets are steps of one generation:
+    included). `<family>-ssm-state-op<N>` is the `--state-io` export of the same model, whose
+    data sets are steps of one generation:
 
-        0  prefill of 7 tokens from zero states (batch 2)
+        0  prefill of 7 tokens from zero states and empty KV caches (batch 2)
         1  one decode token after a 7-token prompt
         2  4 tokens continuing from the states after a 13-token prompt (batch 1)
         3  one token from zero states (batch 1)
 
-    with input_0 the ids, input_{1+} the past states and output_0 the logits, output_{1+} the
-    present states. The logits are always the Hugging Face model's own, run without a cache
-    over the whole sequence so far (torch's transformers code, unpatched); the states are
-    those of the exporter's eager ops (the ssm reference recurrences), which the next step's
-    logits then check. A fixture is written only when the patched model reproduces the HF
-    logits within `fixtures.MAX_RELATIVE_ERROR` and the graph holds one CausalConv1d and one
-    scan per mixer (and one GatedRMSNorm per gated norm): a fallback to plain ops fails.
+    with input_0 the ids, then the attention mask (all ones) where the model has attention
+    layers, then the past states; output_0 the logits, output_{1+} the present states. The
+    logits are always the Hugging Face model's own, run without a cache over the whole
+    sequence so far (torch's transformers code, unpatched); the states come from the exported
+    wrapper run in torch (the ssm ops' reference recurrences, HF's KV cache), and the next
+    step's logits check them. A fixture is written only when the patched model reproduces
+    the HF logits within `fixtures.MAX_RELATIVE_ERROR` and the graph holds one CausalConv1d
+    and one scan per mixer (and one GatedRMSNorm per gated norm): a fallback to plain ops
+    fails.
     `<out>/MANIFEST-ssm.json` describes them (ssm op counts, shapes, sizes, versions).
 
     onnxruntime cannot run the `ssm` domain: test/onnx/models.py runs these fixtures through
@@ -51,8 +54,6 @@ import torch
 
 from ssm_export import export, fixtures
 
-#: Families whose every layer is an SSM mixer: --state-io covers them.
-STATE_IO_FAMILIES = ("mamba", "falcon-mamba", "mamba2")
 #: Fixture families: chunk sizes are only a hint to the ssm ops, so mamba2-chunks adds nothing.
 FAMILIES = tuple(f for f in fixtures.FAMILIES if f.name != "mamba2-chunks")
 #: Opsets exported by default: 20 for every family; 23 (Attention, RMSNormalization) too for
@@ -106,14 +107,18 @@ def state_sets(model, name: str):
     for index, (batch, prompt, new) in enumerate(STATE_STEPS):
         ids = torch.from_numpy(fixtures._input_ids(f"{name}-{index}", (batch, prompt + new),
                                                    model.config.vocab_size))
+        # Models with attention layers also take the attention mask of all tokens so far.
+        masks = [[torch.ones(batch, end, dtype=torch.long)] if stateful.kv_layers else []
+                 for end in (prompt, prompt + new)]
         with torch.no_grad():
             want = model(input_ids=ids, use_cache=False).logits[:, prompt:]
             with export.ssm_ops(model, state):
-                past = export.zero_states(model, batch)
+                past = stateful.zero_states(batch)
                 if prompt:
-                    past = list(stateful(ids[:, :prompt], *past)[1:])
-                logits, *present = stateful(ids[:, prompt:], *past)
-        sets.append(([ids[:, prompt:], *past], [want, *present], _relative_error(logits, want)))
+                    past = list(stateful(ids[:, :prompt], *masks[0], *past)[1:])
+                inputs = [ids[:, prompt:], *masks[1], *past]
+                logits, *present = stateful(*inputs)
+        sets.append((inputs, [want, *present], _relative_error(logits, want)))
     return sets
 
 
@@ -195,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for family in (f for f in FAMILIES if f.name in args.families):
         for opset in args.opsets or DEFAULT_OPSETS.get(family.name, (20,)):
-            for state_io in (False, True) if family.name in STATE_IO_FAMILIES else (False,):
+            for state_io in (False, True):
                 began = time.perf_counter()
                 try:
                     entry = make_fixture(family, opset, state_io, args.out)
