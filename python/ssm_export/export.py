@@ -320,8 +320,9 @@ def load_model(source: Path, random_weights: bool = False, seed: int = 0):
 
 
 def export(model, opset: int = 20, state_io: bool = False):
-    """The ONNX model (onnx.ModelProto, weights inside) of `model` with the `ssm` ops; dynamic
-    batch and sequence length; `state_io` adds the decode states (see the module doc)."""
+    """The ONNX model (an onnx_ir.Model; `save` writes it) of `model` with the `ssm` ops;
+    dynamic batch and sequence length; `state_io` adds the decode states (see the module
+    doc)."""
     batch = torch.export.Dim("batch")
     length = torch.export.Dim("sequence_length")
     ids = torch.randint(1, model.config.vocab_size, TRACE_SHAPE)
@@ -362,38 +363,37 @@ def export(model, opset: int = 20, state_io: bool = False):
                                     input_names=names[0], output_names=names[1],
                                     dynamic_shapes=dynamic_shapes,
                                     custom_translation_table=ops.TRANSLATIONS)
-    proto = program.model_proto
-    _strip_debug_metadata(proto)
-    return proto
+    _strip_debug_metadata(program.model)
+    return program.model
 
 
 def _strip_debug_metadata(model) -> None:
     """Drops the exporter's per-node and per-value metadata (torch stack traces, FX names)."""
-    for values in (model.graph.input, model.graph.output, model.graph.value_info,
-                   model.graph.initializer):
-        for value in values:
-            del value.metadata_props[:]
-    for node in model.graph.node:
-        del node.metadata_props[:]
-    for function in model.functions:
-        for node in function.node:
-            del node.metadata_props[:]
+    import onnx_ir
+
+    graphs = [model.graph, *model.functions.values()]
+    values = [*model.graph.inputs, *model.graph.outputs, *model.graph.initializers.values()]
+    for graph in graphs:
+        for node in onnx_ir.traversal.RecursiveGraphIterator(graph):
+            node.metadata_props.clear()
+            values.extend(node.outputs)
+    for value in values:
+        value.metadata_props.clear()
 
 
-def save(proto, out: Path) -> Path:
+def save(model, out: Path):
     """Writes `out`/model.onnx with the weights in `out`/model.onnx.data (tensors under 1 KiB,
-    shape operands among them, stay inline) and checks the written model with onnx.checker."""
+    shape operands among them, stay inline), checks it with onnx.checker and returns the
+    written graph without its weights (an onnx.ModelProto). The weights are streamed to the
+    file, never put in one protobuf message, so models over 2 GB are fine."""
     import onnx
+    import onnx_ir
 
     out.mkdir(parents=True, exist_ok=True)
-    data = out / "model.onnx.data"
-    if data.exists():
-        data.unlink()
     path = out / "model.onnx"
-    onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=data.name)
+    onnx_ir.save(model, path, external_data="model.onnx.data", size_threshold_bytes=1024)
     onnx.checker.check_model(path, full_check=True)
-    return path
+    return onnx.load(path, load_external_data=False)
 
 
 def ssm_op_counts(proto) -> dict[str, int]:
@@ -423,9 +423,9 @@ def main(argv: list[str] | None = None) -> int:
 
     transformers.logging.set_verbosity_error()
     model = load_model(args.model, args.random_weights, args.seed)
-    proto = export(model, args.opset, args.state_io)
-    path = save(proto, args.out)
-    summary = {"model": str(path), "class": type(model).__name__, "opset": args.opset,
+    proto = save(export(model, args.opset, args.state_io), args.out)
+    summary = {"model": str(args.out / "model.onnx"), "class": type(model).__name__,
+               "opset": args.opset,
                "inputs": [v.name for v in proto.graph.input],
                "outputs": [v.name for v in proto.graph.output],
                "ssm_ops": ssm_op_counts(proto)}

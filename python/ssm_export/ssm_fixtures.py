@@ -45,6 +45,7 @@ How to run
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -122,15 +123,10 @@ def state_sets(model, name: str):
     return sets
 
 
-def write_fixture(directory: Path, proto, sets, input_names, output_names) -> int:
-    """model.onnx, model.onnx.data and the data sets in `directory` (replaced); total bytes."""
-    import shutil
-
+def write_data_sets(directory: Path, sets, input_names, output_names) -> None:
+    """test_data_set_K/input_K.pb and output_K.pb in `directory`."""
     from onnx import numpy_helper
 
-    if directory.exists():
-        shutil.rmtree(directory)
-    export.save(proto, directory)
     for index, (inputs, outputs, _) in enumerate(sets):
         data = directory / f"test_data_set_{index}"
         data.mkdir()
@@ -140,24 +136,28 @@ def write_fixture(directory: Path, proto, sets, input_names, output_names) -> in
                 proto_tensor = numpy_helper.from_array(np.ascontiguousarray(tensor.numpy()),
                                                        name=tensor_name)
                 (data / f"{prefix}_{k}.pb").write_bytes(proto_tensor.SerializeToString())
-    return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
 
 
 def make_fixture(family, opset: int, state_io: bool, out: Path) -> dict:
+    """Exports, checks and writes one fixture (replacing `out`/name); its manifest entry."""
     name = f"{family.name}-ssm-{'state-' if state_io else ''}op{opset}"
     model = fixtures.build_model(family)
-    proto = export.export(model, opset, state_io)
-    ops, want = export.ssm_op_counts(proto), expected_ops(model)
-    if ops != want:
-        raise RuntimeError(f"{name}: the graph holds ssm ops {ops}, expected {want}")
+    exported = export.export(model, opset, state_io)
     skipped: list[str] = []
     sets = state_sets(model, name) if state_io else stateless_sets(model, name, skipped)
     worst = max(error for _, _, error in sets)
     if not worst <= fixtures.MAX_RELATIVE_ERROR:
         raise RuntimeError(f"{name}: the ssm ops change torch's logits by {worst:.3g}")
+    directory = out / name
+    if directory.exists():
+        shutil.rmtree(directory)
+    proto = export.save(exported, directory)
+    ops, want = export.ssm_op_counts(proto), expected_ops(model)
+    if ops != want:
+        shutil.rmtree(directory)
+        raise RuntimeError(f"{name}: the graph holds ssm ops {ops}, expected {want}")
     input_names = [v.name for v in proto.graph.input]
-    size = write_fixture(out / name, proto, sets, input_names,
-                         [v.name for v in proto.graph.output])
+    write_data_sets(directory, sets, input_names, [v.name for v in proto.graph.output])
     return {
         "name": name,
         "family": family.name,
@@ -171,7 +171,7 @@ def make_fixture(family, opset: int, state_io: bool, out: Path) -> dict:
                       for inputs, _, _ in sets],
         "patched_torch_relative_error": [float(f"{e:.3g}") for _, _, e in sets],
         "skipped_test_sets": skipped,
-        "size_bytes": size,
+        "size_bytes": sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()),
     }
 
 
