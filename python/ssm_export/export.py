@@ -66,10 +66,11 @@ def mixers(model) -> list[torch.nn.Module]:
 
 class StateIO:
     """The decode state of every mixer during one forward: `past[i]` (conv, recurrent) read by
-    layer i's ops, `present[i]` written by them. `layer` is the mixer running now."""
+    layer i's ops, `present[i]` written by them. `layer` is the mixer running now. Without
+    past states (the stateless export) the mixers keep their own behaviour."""
 
-    def __init__(self, past: dict[int, tuple[torch.Tensor, torch.Tensor]]):
-        self.past = past
+    def __init__(self):
+        self.past: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.present: dict[int, list[torch.Tensor]] = {}
         self.layer: int | None = None
 
@@ -142,7 +143,7 @@ def ssm_ops(model, state: StateIO | None = None):
     """Within the block, `model`'s mixers compute through the `ssm` custom ops; with `state`,
     every mixer starts from `state.past` and leaves its final states in `state.present`, and
     ignores the model's own cache. Everything patched is restored on exit."""
-    state = state or StateIO({})
+    state = state or StateIO()
     found = mixers(model)
     if not found:
         raise ValueError(f"{type(model).__name__} has no Mamba mixer this exporter knows")
@@ -327,7 +328,7 @@ def export(model, opset: int = 20, state_io: bool = False):
     length = torch.export.Dim("sequence_length")
     ids = torch.randint(1, model.config.vocab_size, TRACE_SHAPE)
     if state_io:
-        state = StateIO({})
+        state = StateIO()
         module = StatefulModel(model, state)
         # A past of 3 tokens keeps past_sequence_length symbolic; 0 is a valid value.
         past_length = 3

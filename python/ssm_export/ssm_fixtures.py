@@ -102,7 +102,7 @@ def stateless_sets(model, name: str, skipped: list[str]):
 
 def state_sets(model, name: str):
     """[(inputs, outputs, patched-model error)] of the generation steps of `STATE_STEPS`."""
-    state = export.StateIO({})
+    state = export.StateIO()
     stateful = export.StatefulModel(model, state)
     sets = []
     for index, (batch, prompt, new) in enumerate(STATE_STEPS):
