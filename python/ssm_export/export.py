@@ -48,7 +48,7 @@ from ssm_export import ops
 TRACE_SHAPE = (2, 11)
 #: Gated RMS norms of the Mamba-2 mixers, by class name: the size of the groups whose mean
 #: square is taken (0: the whole width) and whether the gate is applied after the norm.
-_GATED_NORMS = {
+GATED_NORMS = {
     "MambaRMSNormGated": lambda norm: (0, False),
     "BambaRMSNormGated": lambda norm: (0, False),
     "GraniteMoeHybridRMSNormGated": lambda norm: (0, False),
@@ -157,7 +157,7 @@ def ssm_ops(model, state: StateIO | None = None):
             setattr(module, name, kernels[name])
         for mixer in found:
             norm = getattr(mixer, "norm", None)
-            kind = _GATED_NORMS.get(type(norm).__name__)
+            kind = GATED_NORMS.get(type(norm).__name__)
             if kind is not None:
                 norm.forward = _gated_norm_forward(norm, *kind(norm))
                 patched_instances.append(norm)

@@ -75,7 +75,7 @@ def expected_ops(model) -> dict[str, int]:
     for mixer in found:
         scan = "SelectiveScan" if mixer.A_log.dim() == 2 else "SSDChunkScan"
         counts[scan] = counts.get(scan, 0) + 1
-        if type(getattr(mixer, "norm", None)).__name__ in export._GATED_NORMS:
+        if type(getattr(mixer, "norm", None)).__name__ in export.GATED_NORMS:
             counts["GatedRMSNorm"] = counts.get("GatedRMSNorm", 0) + 1
     return dict(sorted(counts.items()))
 
