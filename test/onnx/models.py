@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Whole exported models (test/models, written by python/ssm_export/fixtures.py) through
-ssm-compile and ssm-run on the CPU, against the logits torch computed at export.
+"""Whole exported models (test/models, written by python/ssm_export/fixtures.py and
+ssm_fixtures.py) through ssm-compile and ssm-run on the CPU, against the outputs torch computed
+at export.
 
 Each fixture is compiled once; every test_data_set_K (several batch sizes and sequence lengths
-for the dynamic exports, including length 1) runs, and its logits must be within a relative L2
-error ||got - torch|| / ||torch|| <= 1e-4 (f32). The static opset-20 fixtures are also compiled
+for the dynamic exports, including length 1) runs, and each of its outputs (the logits, and the
+present states of the exports with decode-state inputs and outputs) must be within a relative
+L2 error ||got - torch|| / ||torch|| <= 1e-4 (f32). The static opset-20 fixtures are also compiled
 with --no-raise and run on their first data set, so the plain-op path that the raising patterns
 replace stays checked. Prints one line per run; exits 1 on any failure.
 """
@@ -69,14 +71,18 @@ def main() -> int:
                                     f"{ran.returncode}: {ran.stderr.strip()[:400]}")
                     print(f"{label:44} {data.name:18} {str(shape):12} {'run failed':>14}")
                     continue
-                got = read_tensor(out / "output_0.pb").array.astype(np.float64)
-                want = read_tensor(data / "output_0.pb").array.astype(np.float64)
-                error = (np.linalg.norm(got - want) / np.linalg.norm(want)
-                         if got.shape == want.shape else float("inf"))
-                print(f"{label:44} {data.name:18} {str(shape):12} {error:14.3e}", flush=True)
-                if not error <= TOLERANCE:
-                    failures.append(f"{label}/{data.name}: relative L2 error {error:.3g} "
-                                    f"> {TOLERANCE} (shape {got.shape} vs {want.shape})")
+                for expected in sorted(data.glob("output_*.pb")):
+                    got = read_tensor(out / expected.name).array.astype(np.float64)
+                    want = read_tensor(expected).array.astype(np.float64)
+                    error = (np.linalg.norm(got - want) / np.linalg.norm(want)
+                             if got.shape == want.shape else float("inf"))
+                    column = data.name if expected.name == "output_0.pb" else \
+                        f"  {expected.stem}"
+                    print(f"{label:44} {column:18} {str(shape):12} {error:14.3e}", flush=True)
+                    if not error <= TOLERANCE:
+                        failures.append(f"{label}/{data.name}/{expected.name}: relative L2 "
+                                        f"error {error:.3g} > {TOLERANCE} (shape {got.shape} "
+                                        f"vs {want.shape})")
     print(f"\nmodels: {runs} runs, {len(failures)} failures ({time.time() - start:.0f} s)")
     for failure in failures:
         print("FAIL:", failure)
