@@ -9,6 +9,7 @@
 namespace mlir::ssm {
 
 class SelectiveScanOp;
+class CausalConv1dOp;
 
 /// The operands of an ssm.selective_scan as buffers, its dimensions and its result buffers,
 /// with the run-time checks of the dimension relations emitted: what every lowering of the op
@@ -23,6 +24,13 @@ struct SelectiveScanBuffers {
 /// kernel that computes u itself (the GPU decode step fuses the causal conv that produces it).
 SelectiveScanBuffers prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env,
                                           Value u = {});
+
+/// The operands of an ssm.causal_conv1d as buffers (absent optional ones null), with the
+/// run-time checks of their dimensions emitted.
+struct CausalConv1dBuffers {
+  Value x, w, bias, state;
+};
+CausalConv1dBuffers prepareCausalConv1d(OpBuilder &b, CausalConv1dOp op, Value env);
 
 void populateSSMToLoopsPatterns(RewritePatternSet &patterns);
 void populateLMToLoopsPatterns(RewritePatternSet &patterns);

@@ -781,6 +781,12 @@ struct DecodeParams {
   Value x, w, convBias, convState, convFinal; // the fused conv's, or null
   Value u, delta, a, b, c, d, z, bias, h0, y, hLast;
   Value rows, channels, perGroup;
+
+  /// Every operand, in the kernel's argument order (absent ones are null).
+  SmallVector<Value *> all() {
+    return {&x, &w, &convBias, &convState, &convFinal, &u,     &delta, &a,        &b,       &c,
+            &d, &z, &bias,     &h0,        &y,         &hLast, &rows,  &channels, &perGroup};
+  }
 };
 
 /// Builds the decode kernel's body: each row's u (the conv over its K - 1 carried columns and
@@ -913,22 +919,11 @@ struct DecodeStepToGpu : OpRewritePattern<SelectiveScanOp> {
     DecodeParams params;
     SmallVector<Value> args;
     if (conv) {
-      Checker check(e, env, "ssm.causal_conv1d");
-      params.x = bufferOf(rewriter, loc, conv.getX());
-      params.w = bufferOf(rewriter, loc, conv.getW());
-      params.convBias = conv.getBias() ? bufferOf(rewriter, loc, conv.getBias()) : Value();
-      params.convState = conv.getState() ? bufferOf(rewriter, loc, conv.getState()) : Value();
-      check.equalDims(params.w, 0, "w", params.x, 1, "x");
-      if (params.convBias)
-        check.equalDims(params.convBias, 0, "bias", params.x, 1, "x");
-      if (params.convState) {
-        check.equalDims(params.convState, 0, "state", params.x, 0, "x");
-        check.equalDims(params.convState, 1, "state", params.x, 1, "x");
-        if (cast<MemRefType>(params.convState.getType()).isDynamicDim(2))
-          check.equal(e.dim(params.convState, 2),
-                      e.index(cast<MemRefType>(params.w.getType()).getDimSize(1) - 1),
-                      "the width of 'state' must be K - 1");
-      }
+      CausalConv1dBuffers convBuffers = prepareCausalConv1d(rewriter, conv, env);
+      params.x = convBuffers.x;
+      params.w = convBuffers.w;
+      params.convBias = convBuffers.bias;
+      params.convState = convBuffers.state;
     }
     SelectiveScanBuffers ops = prepareSelectiveScan(rewriter, op, env, params.x);
     int64_t width = conv ? cast<MemRefType>(params.w.getType()).getDimSize(1) : 0;
@@ -958,11 +953,7 @@ struct DecodeStepToGpu : OpRewritePattern<SelectiveScanOp> {
     params.perGroup = ops.perGroup;
 
     // Kernel arguments: the present buffers, then the dimensions.
-    SmallVector<Value *> slots{
-        &params.x,     &params.w,     &params.convBias, &params.convState, &params.convFinal,
-        &params.u,     &params.delta, &params.a,        &params.b,         &params.c,
-        &params.d,     &params.z,     &params.bias,     &params.h0,        &params.y,
-        &params.hLast, &params.rows,  &params.channels, &params.perGroup};
+    SmallVector<Value *> slots = params.all();
     for (Value *slot : slots)
       if (*slot)
         args.push_back(*slot);
@@ -994,14 +985,8 @@ struct DecodeStepToGpu : OpRewritePattern<SelectiveScanOp> {
       Block &entry = kernel.getBody().front();
       rewriter.setInsertionPointToStart(&entry);
       DecodeParams inKernel;
-      SmallVector<Value *> kernelSlots{
-          &inKernel.x,         &inKernel.w,        &inKernel.convBias, &inKernel.convState,
-          &inKernel.convFinal, &inKernel.u,        &inKernel.delta,    &inKernel.a,
-          &inKernel.b,         &inKernel.c,        &inKernel.d,        &inKernel.z,
-          &inKernel.bias,      &inKernel.h0,       &inKernel.y,        &inKernel.hLast,
-          &inKernel.rows,      &inKernel.channels, &inKernel.perGroup};
       unsigned next = 0;
-      for (auto [outer, inner] : llvm::zip_equal(slots, kernelSlots))
+      for (auto [outer, inner] : llvm::zip_equal(slots, inKernel.all()))
         if (*outer)
           *inner = entry.getArgument(next++);
       buildDecodeKernel(rewriter, loc, op, conv, n, inKernel);

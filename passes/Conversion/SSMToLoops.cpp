@@ -780,23 +780,11 @@ struct LowerCausalConv1d : OpRewritePattern<CausalConv1dOp> {
       return failure();
     Location loc = op.getLoc();
     Emitter e(rewriter, loc);
-    Checker check(e, env, "ssm.causal_conv1d");
-    Value x = bufferOf(rewriter, loc, op.getX()), w = bufferOf(rewriter, loc, op.getW());
-    Value bias = optionalBuffer(rewriter, loc, op.getBias());
-    Value state = optionalBuffer(rewriter, loc, op.getState());
-    check.equalDims(w, 0, "w", x, 1, "x");
-    if (bias)
-      check.equalDims(bias, 0, "bias", x, 1, "x");
+    CausalConv1dBuffers in = prepareCausalConv1d(rewriter, op, env);
+    Value x = in.x, w = in.w, bias = in.bias, state = in.state;
     Value batch = e.dim(x, 0), channels = e.dim(x, 1), length = e.dim(x, 2);
     Value width = e.dim(w, 1);
     Value history = e.subi(width, e.index(1)); // K - 1
-    if (state) {
-      check.equalDims(state, 0, "state", x, 0, "x");
-      check.equalDims(state, 1, "state", x, 1, "x");
-      auto sType = cast<ShapedType>(state.getType());
-      if (sType.isDynamicDim(2) || cast<ShapedType>(w.getType()).isDynamicDim(1))
-        check.equal(e.dim(state, 2), history, "the width of 'state' must be K - 1");
-    }
     auto yType = cast<RankedTensorType>(op.getY().getType());
     auto sType = cast<RankedTensorType>(op.getFinalState().getType());
     Value y = allocResult(rewriter, loc, yType, dynamicSizes(yType, {batch, channels, length}));
@@ -875,6 +863,29 @@ struct LowerGatedRMSNorm : OpRewritePattern<GatedRMSNormOp> {
 };
 
 } // namespace
+
+CausalConv1dBuffers mlir::ssm::prepareCausalConv1d(OpBuilder &b, CausalConv1dOp op, Value env) {
+  Location loc = op.getLoc();
+  Emitter e(b, loc);
+  Checker check(e, env, "ssm.causal_conv1d");
+  CausalConv1dBuffers r;
+  r.x = bufferOf(b, loc, op.getX());
+  r.w = bufferOf(b, loc, op.getW());
+  r.bias = optionalBuffer(b, loc, op.getBias());
+  r.state = optionalBuffer(b, loc, op.getState());
+  check.equalDims(r.w, 0, "w", r.x, 1, "x");
+  if (r.bias)
+    check.equalDims(r.bias, 0, "bias", r.x, 1, "x");
+  if (r.state) {
+    check.equalDims(r.state, 0, "state", r.x, 0, "x");
+    check.equalDims(r.state, 1, "state", r.x, 1, "x");
+    if (cast<ShapedType>(r.state.getType()).isDynamicDim(2) ||
+        cast<ShapedType>(r.w.getType()).isDynamicDim(1))
+      check.equal(e.dim(r.state, 2), e.subi(e.dim(r.w, 1), e.index(1)),
+                  "the width of 'state' must be K - 1");
+  }
+  return r;
+}
 
 SelectiveScanBuffers mlir::ssm::prepareSelectiveScan(OpBuilder &b, SelectiveScanOp op, Value env,
                                                      Value u) {
