@@ -2,6 +2,9 @@
 //
 // ssm-run MODEL.ssmx --inputs DIR --outputs DIR [--bench N] [--threads N]
 // ssm-run MODEL.ssmx --describe
+// ssm-run MODEL.ssmx --generate (--prompt-ids 1,2,3 | --tokenizer FILE|bytes --prompt TEXT)
+//         [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]
+//         [--stop-ids 1,2]
 // ssm-run --tokenizer FILE|bytes [--prompt TEXT | --prompt-file FILE | --decode-ids 1,2,3 |
 //         --batch FILE] [--skip-special]
 //
@@ -34,6 +37,10 @@ int usage() {
       stderr,
       "usage: ssm-run MODEL.ssmx --inputs DIR [--outputs DIR] [--bench N] [--threads N]\n"
       "       ssm-run MODEL.ssmx --describe\n"
+      "       ssm-run MODEL.ssmx --generate (--prompt-ids ID,ID,... |\n"
+      "               --tokenizer FILE|bytes (--prompt TEXT | --prompt-file FILE))\n"
+      "               [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]\n"
+      "               [--seed S] [--stop-ids ID,ID,...]\n"
       "       ssm-run --tokenizer FILE|bytes [--prompt TEXT | --prompt-file FILE |\n"
       "               --decode-ids ID,ID,... | --batch FILE] [--skip-special]\n"
       "\n"
@@ -45,7 +52,17 @@ int usage() {
       "  --batch FILE        one request per line ('-': stdin), one answer line each:\n"
       "                      'encode HEX' (the text's bytes in hex) -> the ids, space-separated;\n"
       "                      'decode ID ID ...' -> the text's bytes in hex\n"
-      "  (without an action, --tokenizer prints the vocabulary size)\n");
+      "  (without an action, --tokenizer prints the vocabulary size)\n"
+      "\n"
+      "  --generate          continue the prompt token by token (a model with decode-state\n"
+      "                      inputs and outputs, docs/Runtime.md): prints the text (or the\n"
+      "                      ids), then prefill and decode speeds on stderr\n"
+      "  --max-new-tokens N  at most N new tokens (64)\n"
+      "  --temperature T     0 (the default) picks the most likely token; else sample\n"
+      "  --top-k K, --top-p P  sample among the K most likely tokens / the fewest whose\n"
+      "                      probabilities reach P\n"
+      "  --seed S            the sampler's seed (0)\n"
+      "  --stop-ids IDS      stop after generating one of these ids\n");
   return 2;
 }
 
@@ -188,17 +205,23 @@ struct TokenizerRequest {
   int actions() const { return !!prompt + !!promptFile + !!decodeIds + !!batch; }
 };
 
+struct TokenizerGuard {
+  ssm_tokenizer *t = nullptr;
+  ~TokenizerGuard() { ssm_tokenizer_free(t); }
+};
+
+/// Loads the tokenizer `name` (a tokenizer.json or 'bytes') into `guard`.
+bool loadTokenizer(const char *name, TokenizerGuard &guard) {
+  ssm_status status = std::strcmp(name, "bytes") == 0 ? ssm_tokenizer_byte_level(&guard.t)
+                                                      : ssm_tokenizer_load(name, &guard.t);
+  return status == SSM_OK;
+}
+
 int runTokenizer(const TokenizerRequest &request) {
-  ssm_tokenizer *tokenizer = nullptr;
-  ssm_status status = std::strcmp(request.tokenizer, "bytes") == 0
-                          ? ssm_tokenizer_byte_level(&tokenizer)
-                          : ssm_tokenizer_load(request.tokenizer, &tokenizer);
-  if (status != SSM_OK)
+  TokenizerGuard guard;
+  if (!loadTokenizer(request.tokenizer, guard))
     return failed(request.tokenizer);
-  struct TokenizerGuard {
-    ssm_tokenizer *t;
-    ~TokenizerGuard() { ssm_tokenizer_free(t); }
-  } guard{tokenizer};
+  const ssm_tokenizer *tokenizer = guard.t;
 
   if (request.batch)
     return runBatch(tokenizer, request.batch, request.skipSpecial);
@@ -229,6 +252,142 @@ int runTokenizer(const TokenizerRequest &request) {
   return 0;
 }
 
+/// What --generate asks for.
+struct GenerateRequest {
+  bool enabled = false;
+  const char *promptIds = nullptr, *stopIds = nullptr;
+  long maxNewTokens = 64;
+  ssm_sampling sampling{0.0f, 0, 0.0f};
+  uint64_t seed = 0;
+};
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// Continues `prompt` by up to request.maxNewTokens tokens. With a tokenizer the prompt's text
+/// and the new text are printed as they come; without, the new ids at the end. The speeds go
+/// to stderr.
+int runGenerate(ssm_model *model, const GenerateRequest &request,
+                const std::vector<int32_t> &prompt, const ssm_tokenizer *tokenizer) {
+  ssm_session *session = nullptr;
+  if (ssm_session_create(model, 1, &session) != SSM_OK)
+    return failed();
+  struct SessionGuard {
+    ssm_session *s;
+    ~SessionGuard() { ssm_session_free(s); }
+  } guard{session};
+  if (!ssm_session_has_state(session))
+    std::fprintf(stderr, "ssm-run: note: the model has no decode-state inputs; each step runs "
+                         "the whole sequence again (export with --state-io to avoid that)\n");
+  std::vector<int32_t> stops;
+  if (request.stopIds && !parseIds(request.stopIds, ',', stops)) {
+    std::fprintf(stderr, "ssm-run: --stop-ids takes comma-separated integers\n");
+    return 2;
+  }
+
+  std::string printed;
+  auto show = [&](const std::vector<int32_t> &ids, bool last) {
+    std::string text;
+    if (!decode(tokenizer, ids, /*skipSpecial=*/false, text))
+      return false;
+    // An incomplete UTF-8 sequence decodes as U+FFFD: wait for the rest of it.
+    if (!last && text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0)
+      return true;
+    // What was printed stays: only what follows the common prefix is new.
+    size_t common = 0;
+    while (common < printed.size() && common < text.size() && printed[common] == text[common])
+      ++common;
+    std::fwrite(text.data() + common, 1, text.size() - common, stdout);
+    std::fflush(stdout);
+    printed = text;
+    return true;
+  };
+  if (tokenizer) {
+    std::string text;
+    if (!decode(tokenizer, prompt, false, text))
+      return failed("decode");
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  if (ssm_session_feed(session, prompt.data(), static_cast<int64_t>(prompt.size())) != SSM_OK)
+    return failed("prefill");
+  double prefillMs = millisecondsSince(start);
+
+  uint64_t rng = request.seed;
+  std::vector<int32_t> generated;
+  bool stopped = false;
+  auto decodeStart = std::chrono::steady_clock::now();
+  while (static_cast<long>(generated.size()) < request.maxNewTokens) {
+    int32_t token = 0;
+    if (ssm_sample(ssm_session_logits(session), ssm_session_vocab_size(session), &request.sampling,
+                   &rng, &token) != SSM_OK)
+      return failed("sample");
+    generated.push_back(token);
+    if (tokenizer && !show(generated, false))
+      return failed("decode");
+    if (std::find(stops.begin(), stops.end(), token) != stops.end()) {
+      stopped = true;
+      break;
+    }
+    if (static_cast<long>(generated.size()) == request.maxNewTokens)
+      break;
+    if (ssm_session_feed(session, &token, 1) != SSM_OK)
+      return failed("decode step");
+  }
+  double decodeMs = millisecondsSince(decodeStart);
+  if (tokenizer) {
+    if (!show(generated, true))
+      return failed("decode");
+    std::printf("\n");
+  } else {
+    std::printf("%s\n", joinIds(generated, ',').c_str());
+  }
+  std::fflush(stdout);
+
+  // The first new token comes from the prefill's logits; each later one from a decode step.
+  size_t steps = generated.empty() ? 0 : generated.size() - 1;
+  std::fprintf(stderr, "ssm-run: prefill: %zu tokens in %.2f ms (%.0f tokens/s)\n", prompt.size(),
+               prefillMs, prompt.size() / (prefillMs / 1000));
+  if (steps > 0)
+    std::fprintf(stderr,
+                 "ssm-run: decode: %zu tokens in %.2f ms (%.0f tokens/s, %.3f ms a token)%s\n",
+                 steps, decodeMs, steps / (decodeMs / 1000), decodeMs / steps,
+                 stopped ? "; stopped at a stop id" : "");
+  return 0;
+}
+
+/// --generate: the prompt's ids from --prompt-ids or through the tokenizer.
+int generateFrom(ssm_model *model, const GenerateRequest &request,
+                 const TokenizerRequest &tokenize) {
+  TokenizerGuard guard;
+  if (tokenize.tokenizer && !loadTokenizer(tokenize.tokenizer, guard))
+    return failed(tokenize.tokenizer);
+  std::vector<int32_t> prompt;
+  if (request.promptIds) {
+    if (!parseIds(request.promptIds, ',', prompt)) {
+      std::fprintf(stderr, "ssm-run: --prompt-ids takes comma-separated integers\n");
+      return 2;
+    }
+  } else {
+    std::string text;
+    if (tokenize.prompt)
+      text = tokenize.prompt;
+    else if (!readFile(tokenize.promptFile, text))
+      return 1;
+    if (!encode(guard.t, text, prompt))
+      return failed("encode");
+    if (prompt.empty()) {
+      std::fprintf(stderr, "ssm-run: the prompt is empty\n");
+      return 2;
+    }
+  }
+  return runGenerate(model, request, prompt, guard.t);
+}
+
 struct Tensors {
   std::vector<ssm_tensor *> list;
   ~Tensors() {
@@ -244,6 +403,7 @@ int main(int argc, char **argv) {
   int bench = 0, threads = 0;
   bool describe = false;
   TokenizerRequest tokenize;
+  GenerateRequest generate;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -260,6 +420,34 @@ int main(int argc, char **argv) {
       (arg == "--bench" ? bench : threads) = static_cast<int>(n);
     } else if (arg == "--describe") {
       describe = true;
+    } else if (arg == "--generate") {
+      generate.enabled = true;
+    } else if (arg == "--prompt-ids" || arg == "--stop-ids") {
+      const char *v = value();
+      if (!v)
+        return usage();
+      (arg == "--prompt-ids" ? generate.promptIds : generate.stopIds) = v;
+    } else if (arg == "--max-new-tokens" || arg == "--top-k" || arg == "--seed") {
+      const char *v = value();
+      char *end = nullptr;
+      errno = 0;
+      unsigned long long n = v ? std::strtoull(v, &end, 10) : 0;
+      if (!v || *end || !*v || *v == '-' || errno ||
+          (arg != "--seed" && n > (arg == "--top-k" ? INT32_MAX : 1000000)))
+        return usage();
+      if (arg == "--max-new-tokens")
+        generate.maxNewTokens = static_cast<long>(n);
+      else if (arg == "--top-k")
+        generate.sampling.top_k = static_cast<int32_t>(n);
+      else
+        generate.seed = n;
+    } else if (arg == "--temperature" || arg == "--top-p") {
+      const char *v = value();
+      char *end = nullptr;
+      float x = v ? std::strtof(v, &end) : -1;
+      if (!v || *end || !*v || !(x >= 0) || (arg == "--top-p" && x > 1) || x > 1e6f)
+        return usage();
+      (arg == "--temperature" ? generate.sampling.temperature : generate.sampling.top_p) = x;
     } else if (arg == "--tokenizer" || arg == "--prompt" || arg == "--prompt-file" ||
                arg == "--decode-ids" || arg == "--batch") {
       const char *v = value();
@@ -282,12 +470,22 @@ int main(int argc, char **argv) {
     }
   }
   // Without a model only the tokenizer options make sense; with one, its options are needed.
-  bool modelWork = describe || inputDir;
+  // --generate takes its prompt from --prompt-ids, or from --prompt or --prompt-file through
+  // the tokenizer.
+  bool modelWork = describe || inputDir || generate.enabled;
+  bool textPrompt = generate.enabled && (tokenize.prompt || tokenize.promptFile);
+  if (generate.enabled &&
+      (describe || inputDir || bench || tokenize.decodeIds || tokenize.batch ||
+       (textPrompt == !!generate.promptIds) || (textPrompt && !tokenize.tokenizer) ||
+       (tokenize.prompt && tokenize.promptFile)))
+    return usage();
+  if (!generate.enabled && (generate.promptIds || generate.stopIds))
+    return usage();
   if (tokenize.actions() > 1 || (tokenize.actions() && !tokenize.tokenizer) ||
       (tokenize.skipSpecial && !tokenize.tokenizer) || (modelPath != nullptr) != modelWork ||
       (!modelPath && !tokenize.tokenizer))
     return usage();
-  if (tokenize.tokenizer) {
+  if (tokenize.tokenizer && !generate.enabled) {
     int rc = runTokenizer(tokenize);
     if (rc != 0 || !modelPath)
       return rc;
@@ -302,6 +500,9 @@ int main(int argc, char **argv) {
     ~ModelGuard() { ssm_model_free(m); }
   } guard{model};
   int32_t numInputs = ssm_model_num_inputs(model), numOutputs = ssm_model_num_outputs(model);
+
+  if (generate.enabled)
+    return generateFrom(model, generate, tokenize);
 
   if (describe) {
     std::printf("target: %s (host code for %s)\n", ssm_model_target(model),

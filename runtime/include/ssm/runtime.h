@@ -114,6 +114,58 @@ ssm_status ssm_model_run(ssm_model *model, ssm_tensor *const *inputs, int32_t nu
  * kernel; -1 for a CPU artifact or a failed run. */
 double ssm_last_run_device_ms(void);
 
+/*--- generation --------------------------------------------------------------*/
+
+/* A session runs a language model token by token over `batch` sequences in lockstep and keeps
+ * their decode state between calls. The model follows ONNX.md's names (those of
+ * onnxruntime-genai): an input `input_ids` (batch, length) of integers and an output `logits`
+ * (batch, length, vocab) or (batch, vocab); optional inputs `attention_mask` (batch, past +
+ * length) and `position_ids` (batch, length), which the session fills; and for each state
+ * input `past_key_values.{i}.{kind}` (or `past_{kind}.{i}`, `past_states.{i}.{kind}`) an
+ * output `present.{i}.{kind}` (`present_{kind}.{i}`, `present_states.{i}.{kind}`) that becomes
+ * its next value. States start as zeros, with every dynamic dimension but the batch at 0 (an
+ * empty KV cache). A model without state inputs is run on the whole sequence at each call
+ * (correct, but each step costs a prefill). */
+typedef struct ssm_session ssm_session;
+
+/* Checks that `model` (which must outlive the session) can generate and sets up `batch`
+ * sequences. Every input the session cannot fill is an SSM_ERROR_INVALID_ARGUMENT naming it. */
+ssm_status ssm_session_create(ssm_model *model, int32_t batch, ssm_session **out);
+void ssm_session_free(ssm_session *session);
+int32_t ssm_session_batch(const ssm_session *session);
+/* Tokens fed to each sequence so far. */
+int64_t ssm_session_length(const ssm_session *session);
+/* Nonzero when the model carries its decode state (see above). */
+int32_t ssm_session_has_state(const ssm_session *session);
+/* Feeds `length` >= 1 tokens to every sequence (`ids`: batch x length, row-major): one run of
+ * the model (the prefill, or a decode step with length 1). An id outside the vocabulary (the
+ * logits' width) is an SSM_ERROR_INVALID_ARGUMENT. On failure the session is as before the
+ * call. */
+ssm_status ssm_session_feed(ssm_session *session, const int32_t *ids, int64_t length);
+/* The logits of each sequence's last fed position as f32, batch x vocab, valid until the next
+ * feed or reset; null before the first feed. */
+const float *ssm_session_logits(const ssm_session *session);
+/* The vocabulary size (the logits' last dimension); 0 before the first feed. */
+int32_t ssm_session_vocab_size(const ssm_session *session);
+/* Back to empty sequences: zero states. */
+void ssm_session_reset(ssm_session *session);
+/* A new session holding a copy of `session`'s sequences (states, length, logits): decoding
+ * either one leaves the other as it was. */
+ssm_status ssm_session_fork(const ssm_session *session, ssm_session **out);
+
+typedef struct ssm_sampling {
+  float temperature; /* 0: greedy (the most likely token, the lowest id among equals) */
+  int32_t top_k;     /* sample among the k most likely tokens only; 0: among all */
+  float top_p;       /* ... and among the fewest most likely whose probabilities reach p;
+                        0 or 1: no limit */
+} ssm_sampling;
+
+/* Picks a token from `vocab` logits by `sampling` (null: greedy). `rng` is the caller's random
+ * state: any value to start (the seed), advanced by each call that draws. NaN logits, a
+ * negative temperature or top_k, or a top_p outside [0, 1] are SSM_ERROR_INVALID_ARGUMENT. */
+ssm_status ssm_sample(const float *logits, int32_t vocab, const ssm_sampling *sampling,
+                      uint64_t *rng, int32_t *token);
+
 /*--- tokenizers --------------------------------------------------------------*/
 
 typedef struct ssm_tokenizer ssm_tokenizer;

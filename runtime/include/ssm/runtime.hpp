@@ -1,7 +1,7 @@
 //===- ssm/runtime.hpp - C++ wrapper of the runtime's C API ------*- C++ -*-===//
 //
-// Owning handles for models, tensors and tokenizers; errors come back as ssm::Error values (the
-// runtime is built without exceptions and so is this header).
+// Owning handles for models, tensors, sessions and tokenizers; errors come back as ssm::Error
+// values (the runtime is built without exceptions and so is this header).
 //
 //   ssm::Model model;
 //   if (ssm::Error e = ssm::Model::load("model.ssmx", model)) { ... e.message ... }
@@ -107,6 +107,7 @@ public:
   std::string outputName(int32_t i) const { return ssm_model_output_name(handle, i); }
   std::string target() const { return ssm_model_target(handle); }
   std::string cpuBaseline() const { return ssm_model_cpu_baseline(handle); }
+  ssm_model *get() const { return handle; }
 
   /// Runs on `inputs` (the artifact's order); `outputs` receives one tensor per output.
   Error run(const std::vector<const Tensor *> &inputs, std::vector<Tensor> &outputs) const {
@@ -124,6 +125,64 @@ public:
 
 private:
   ssm_model *handle = nullptr;
+};
+
+/// Token-by-token generation over a batch of sequences (ssm_session_create has the contract).
+class Session {
+public:
+  Session() = default;
+  Session(Session &&other) noexcept : handle(std::exchange(other.handle, nullptr)) {}
+  Session &operator=(Session &&other) noexcept {
+    std::swap(handle, other.handle);
+    return *this;
+  }
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+  ~Session() { ssm_session_free(handle); }
+
+  /// A session of `batch` sequences over `model`, which must outlive it.
+  static Error create(const Model &model, int32_t batch, Session &out) {
+    ssm_session *s = nullptr;
+    Error e = Error::from(ssm_session_create(model.get(), batch, &s));
+    out = Session();
+    out.handle = s;
+    return e;
+  }
+  /// A copy of this session's sequences that decodes independently.
+  Error fork(Session &out) const {
+    ssm_session *s = nullptr;
+    Error e = Error::from(ssm_session_fork(handle, &s));
+    out = Session();
+    out.handle = s;
+    return e;
+  }
+
+  /// Feeds `ids` (batch x length, row-major) to the sequences.
+  Error feed(const std::vector<int32_t> &ids, int64_t length) {
+    return Error::from(ssm_session_feed(handle, ids.data(), length));
+  }
+  /// The next token of each sequence from the last fed position's logits.
+  Error sample(const ssm_sampling *sampling, uint64_t &rng, std::vector<int32_t> &tokens) const {
+    int32_t batch = ssm_session_batch(handle), vocab = ssm_session_vocab_size(handle);
+    const float *logits = ssm_session_logits(handle);
+    tokens.assign(static_cast<size_t>(batch), 0);
+    for (int32_t r = 0; r < batch; ++r)
+      if (Error e = Error::from(ssm_sample(logits ? logits + int64_t(r) * vocab : nullptr, vocab,
+                                           sampling, &rng, &tokens[r])))
+        return e;
+    return Error{};
+  }
+  void reset() { ssm_session_reset(handle); }
+
+  int32_t batch() const { return ssm_session_batch(handle); }
+  int64_t length() const { return ssm_session_length(handle); }
+  bool hasState() const { return ssm_session_has_state(handle) != 0; }
+  int32_t vocabSize() const { return ssm_session_vocab_size(handle); }
+  /// batch x vocabSize() floats, or null before the first feed.
+  const float *logits() const { return ssm_session_logits(handle); }
+
+private:
+  ssm_session *handle = nullptr;
 };
 
 /// Text to token ids and back: a Hugging Face tokenizer.json (byte-level BPE) or the
